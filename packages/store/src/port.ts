@@ -1,0 +1,206 @@
+import type {
+  CalendarSettings,
+  EventRecord,
+  EventStatus,
+  Instant,
+  Interval,
+  JobRecord,
+  WebhookEventType,
+} from '@scheduler/core'
+
+/**
+ * The calendar store, in the domain's terms. Two adapters implement it (PostgreSQL, MongoDB) and one
+ * conformance suite (`test/conformance.ts`) holds both to the same behaviour.
+ *
+ * Writers: the API only calls `submit*`, webhook and attendee/attachment methods; the placement worker is the only
+ * caller of `applyPlan`, which is the one way an event's placement changes.
+ */
+export interface Store {
+  readonly kind: 'postgres' | 'mongodb'
+  /** Resolves when the store answers; rejects otherwise (used by /readyz). */
+  ping(): Promise<void>
+  close(): Promise<void>
+
+  // Calendar settings
+  getCalendar(calendarId: string): Promise<CalendarSettings | null>
+  /** Inserts the settings unless the calendar exists; answers what is stored. */
+  ensureCalendar(initial: CalendarSettings): Promise<CalendarSettings>
+  putCalendar(
+    settings: CalendarSettings,
+    idempotency?: IdempotencyWrite,
+  ): Promise<IdempotentResult<CalendarSettings>>
+
+  // Intake: the API persists before it acknowledges
+  /**
+   * Atomically: inserts `event` when given (a create), inserts `job` (state `queued`), and records the
+   * idempotency key with the answer. When the key exists (unexpired) nothing is written and the stored
+   * record is returned instead.
+   */
+  submit(submission: Submission): Promise<IdempotentResult<{ job: JobRecord; event: EventRecord | null }>>
+  /** A stored, unexpired idempotency record for the key, if any. */
+  findIdempotency(calendarId: string, key: string, now: Instant): Promise<IdempotencyRecord | null>
+
+  // Reads
+  getEvent(calendarId: string, id: string): Promise<EventRecord | null>
+  listEvents(calendarId: string, query: EventListQuery): Promise<EventPage>
+  /** Events whose stored status is `scheduled` and whose [start, end) overlaps `range`, by start. */
+  occupying(calendarId: string, range: Interval): Promise<EventRecord[]>
+  getJob(calendarId: string, id: string): Promise<JobRecord | null>
+
+  // The placement worker
+  /**
+   * Marks a `queued` job `active` and answers it; answers a job in any other state unchanged
+   * (so a redelivered job can be recognised as done); null when unknown.
+   */
+  startJob(calendarId: string, jobId: string): Promise<JobRecord | null>
+  /** Jobs still `queued` or `active` that were created before `createdBefore`, oldest first (the reconciler). */
+  unfinishedJobs(createdBefore: Instant, limit: number): Promise<JobRecord[]>
+  /**
+   * Applies a plan in one transaction: every event write, every deletion, the job's final state and the
+   * outbox messages. Rejects with `StaleJobError` when the job is already finished (a re-run changes nothing)
+   * and with `OverlapError` when an occupying event would overlap another (the database's guarantee).
+   */
+  applyPlan(plan: StorePlan): Promise<void>
+  /** Finishes a job as failed without touching events (the change could not be applied). */
+  failJob(
+    calendarId: string,
+    jobId: string,
+    error: { code: string; message: string },
+    at: Instant,
+  ): Promise<void>
+
+  // Attendees' busy times (follow-up 1)
+  putBusy(calendarId: string, email: string, busy: Interval[]): Promise<void>
+  getBusy(calendarId: string, email: string): Promise<Interval[]>
+  /** The busy intervals of any of `emails` that overlap `range`. */
+  busyOverlapping(calendarId: string, emails: string[], range: Interval): Promise<Interval[]>
+
+  // Webhooks and their outbox (issue 4)
+  createWebhook(
+    webhook: WebhookRecord,
+    idempotency?: IdempotencyWrite,
+  ): Promise<IdempotentResult<WebhookRecord>>
+  listWebhooks(calendarId: string): Promise<WebhookRecord[]>
+  getWebhook(calendarId: string, id: string): Promise<WebhookRecord | null>
+  /** Answers false when there was no such webhook. */
+  deleteWebhook(calendarId: string, id: string): Promise<boolean>
+  /** Outbox messages not yet handed to the delivery queue, oldest first. */
+  undispatchedMessages(limit: number): Promise<OutboxMessage[]>
+  markDispatched(messageIds: string[], at: Instant): Promise<void>
+  getMessage(id: string): Promise<OutboxMessage | null>
+  recordDelivery(delivery: DeliveryRecord): Promise<void>
+  listDeliveries(calendarId: string, webhookId: string, limit: number): Promise<DeliveryRecord[]>
+
+  // Housekeeping
+  /** Removes idempotency records, finished jobs and dispatched messages older than `before`. */
+  purgeExpired(before: Instant): Promise<void>
+}
+
+export interface IdempotencyWrite {
+  key: string
+  /** A hash of method, path and body: the same key with another request is a 422. */
+  requestHash: string
+  /** The answer to replay (status code and JSON body). */
+  response: { status: number; body: unknown }
+  createdAt: Instant
+}
+
+export interface IdempotencyRecord extends IdempotencyWrite {
+  calendarId: string
+}
+
+export type IdempotentResult<T> = { kind: 'done'; value: T } | { kind: 'replay'; record: IdempotencyRecord }
+
+export interface Submission {
+  calendarId: string
+  job: JobRecord
+  event?: EventRecord
+  idempotency?: IdempotencyWrite
+}
+
+export interface EventListQuery {
+  /** Occupying time overlaps [from, to). Events without a time never match a time filter. */
+  from?: Instant
+  to?: Instant
+  /** Client statuses; `in_progress`/`completed` are derived with `now`. */
+  statuses?: EventStatus[]
+  updatedSince?: Instant
+  limit: number
+  order: 'start' | 'updated'
+  /** Opaque, from a previous page with the same order. */
+  cursor?: string
+  /** The clock used to derive statuses. */
+  now: Instant
+}
+
+export interface EventPage {
+  items: EventRecord[]
+  nextCursor: string | null
+}
+
+export interface StorePlan {
+  calendarId: string
+  jobId: string
+  /** Full records to write (insert or replace by id); each must carry its new version and sequence. */
+  upserts: EventRecord[]
+  deletions: string[]
+  job: {
+    state: 'completed' | 'failed'
+    outcome: JobRecord['outcome']
+    error: JobRecord['error']
+    finishedAt: Instant
+  }
+  messages: OutboxMessage[]
+}
+
+export interface WebhookRecord {
+  id: string
+  calendarId: string
+  url: string
+  events: WebhookEventType[]
+  description: string | null
+  /** `whsec_` + base64 of the key bytes. */
+  secret: string
+  createdAt: Instant
+}
+
+export interface OutboxMessage {
+  /** `msg_…`: also the Standard Webhooks `webhook-id`, stable across retries. */
+  id: string
+  calendarId: string
+  type: WebhookEventType
+  eventId: string
+  /** The JSON `data` object sent to receivers. */
+  data: unknown
+  createdAt: Instant
+  dispatchedAt: Instant | null
+}
+
+export interface DeliveryRecord {
+  id: string
+  calendarId: string
+  webhookId: string
+  messageId: string
+  type: WebhookEventType
+  eventId: string
+  attempt: number
+  status: 'succeeded' | 'failed' | 'retrying'
+  responseStatus: number | null
+  error: string | null
+  at: Instant
+}
+
+/** The job was finished already: a redelivered job must change nothing. */
+export class StaleJobError extends Error {
+  override name = 'StaleJobError'
+}
+
+/** Two occupying events would overlap: refused by the store itself. */
+export class OverlapError extends Error {
+  override name = 'OverlapError'
+}
+
+/** The store cannot be reached (connection refused, timed out): callers answer 503 or retry. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError'
+}
