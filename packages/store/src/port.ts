@@ -204,3 +204,8 @@ export class OverlapError extends Error {
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError'
 }
+
+/** A list cursor that is malformed or belongs to another order: callers answer 400. */
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError'
+}

@@ -1,0 +1,3 @@
+export * from './ids.js'
+export * from './queues.js'
+export * from './redis-connection.js'

@@ -1,0 +1,83 @@
+import type { JobRecord } from '@scheduler/core'
+import { Queue, type QueueOptions } from 'bullmq'
+import type { Redis } from 'ioredis'
+
+/** The one queue of calendar changes; its single consumer is the placement worker. */
+export const PLACEMENT_QUEUE = 'placement'
+/** Webhook deliveries: a queue and worker of their own, so a slow receiver never delays placement. */
+export const DELIVERY_QUEUE = 'webhook-delivery'
+
+/** A placement job names the persisted job; the store holds everything else. */
+export interface PlacementJobData {
+  calendarId: string
+  jobId: string
+}
+
+/** One attempt series of one outbox message to one webhook. */
+export interface DeliveryJobData {
+  calendarId: string
+  messageId: string
+  webhookId: string
+}
+
+const DAY_SECONDS = 86_400
+
+export type PlacementQueue = Queue<PlacementJobData, void, 'place'>
+export type DeliveryQueue = Queue<DeliveryJobData, void, 'deliver'>
+
+export function createPlacementQueue(connection: Redis, prefix: string): PlacementQueue {
+  return new Queue<PlacementJobData, void, 'place'>(PLACEMENT_QUEUE, queueOptions(connection, prefix))
+}
+
+export function createDeliveryQueue(connection: Redis, prefix: string): DeliveryQueue {
+  return new Queue<DeliveryJobData, void, 'deliver'>(DELIVERY_QUEUE, queueOptions(connection, prefix))
+}
+
+function queueOptions(connection: Redis, prefix: string): QueueOptions {
+  return { connection, prefix, skipVersionCheck: true }
+}
+
+/**
+ * Puts a persisted job on the placement queue. The BullMQ job id is the persisted job's id, so enqueueing
+ * the same job twice (the API and the reconciler racing) adds it once while BullMQ still remembers it, and
+ * the worker's store check makes any later duplicate a no-op.
+ */
+export async function enqueuePlacement(
+  queue: PlacementQueue,
+  job: Pick<JobRecord, 'id' | 'calendarId'>,
+): Promise<void> {
+  await queue.add(
+    'place',
+    { calendarId: job.calendarId, jobId: job.id },
+    {
+      jobId: job.id,
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: { age: DAY_SECONDS },
+      removeOnFail: { age: 7 * DAY_SECONDS },
+    },
+  )
+}
+
+/** The BullMQ job id of a delivery: stable, so dispatching a message twice delivers it once. */
+export function deliveryJobId(messageId: string, webhookId: string): string {
+  return `${messageId}.${webhookId}`
+}
+
+/**
+ * Puts a delivery on its queue. Retries are scheduled by the delivery worker itself (custom backoff from
+ * WEBHOOK_RETRY_SCHEDULE), so `attempts` is the schedule's length plus the first try.
+ */
+export async function enqueueDelivery(
+  queue: DeliveryQueue,
+  data: DeliveryJobData,
+  attempts: number,
+): Promise<void> {
+  await queue.add('deliver', data, {
+    jobId: deliveryJobId(data.messageId, data.webhookId),
+    attempts,
+    backoff: { type: 'webhook-schedule' },
+    removeOnComplete: { age: DAY_SECONDS },
+    removeOnFail: { age: 7 * DAY_SECONDS },
+  })
+}

@@ -1,0 +1,66 @@
+import type { EventRecord, Instant } from '@scheduler/core'
+import { type EventListQuery, InvalidCursorError } from './port.js'
+
+export type ListOrder = EventListQuery['order']
+
+/**
+ * The sort keys of the last event of a page, which the next page starts after. `start` order sorts by
+ * start (unplaced events, `start: null`, last), then creation, then id; `updated` order by update, then id.
+ */
+export type CursorKeys =
+  | { order: 'start'; start: Instant | null; createdAt: Instant; id: string }
+  | { order: 'updated'; updatedAt: Instant; id: string }
+
+/** The cursor keys of `event` in `order`. */
+export function cursorKeysOf(event: EventRecord, order: ListOrder): CursorKeys {
+  return order === 'start'
+    ? { order, start: event.start, createdAt: event.createdAt, id: event.id }
+    : { order, updatedAt: event.updatedAt, id: event.id }
+}
+
+/** An opaque base64url cursor for `keys`; every adapter uses this encoding. */
+export function encodeCursor(keys: CursorKeys): string {
+  const wire =
+    keys.order === 'start'
+      ? { o: 's', s: keys.start, c: keys.createdAt, i: keys.id }
+      : { o: 'u', u: keys.updatedAt, i: keys.id }
+  return Buffer.from(JSON.stringify(wire), 'utf8').toString('base64url')
+}
+
+/** Decodes a cursor made by `encodeCursor` for `order`; throws `InvalidCursorError` for anything else. */
+export function decodeCursor(cursor: string, order: ListOrder): CursorKeys {
+  const wire = parseWire(cursor)
+  if (order === 'start') {
+    const { s, c, i } = wire
+    if (wire.o === 's' && (s === null || isInstant(s)) && isInstant(c) && isId(i)) {
+      return { order, start: s, createdAt: c, id: i }
+    }
+  } else {
+    const { u, i } = wire
+    if (wire.o === 'u' && isInstant(u) && isId(i)) return { order, updatedAt: u, id: i }
+  }
+  throw new InvalidCursorError(`The cursor does not belong to a list in ${order} order`)
+}
+
+function parseWire(cursor: string): Record<string, unknown> {
+  // Node's base64url decoder skips characters outside the alphabet; refuse them instead
+  const text = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : ''
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new InvalidCursorError('The cursor is malformed')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidCursorError('The cursor is malformed')
+  }
+  return parsed as Record<string, unknown>
+}
+
+function isInstant(value: unknown): value is Instant {
+  return typeof value === 'number' && Number.isSafeInteger(value)
+}
+
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 255
+}

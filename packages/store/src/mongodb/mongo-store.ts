@@ -1,0 +1,566 @@
+import type { EventRecord, Instant } from '@scheduler/core'
+import { type ClientSession, type Db, MongoClient, type TransactionOptions, WriteConcern } from 'mongodb'
+import { cursorKeysOf, encodeCursor } from '../cursor.js'
+import {
+  type EventPage,
+  type IdempotencyRecord,
+  type IdempotencyWrite,
+  type IdempotentResult,
+  OverlapError,
+  StaleJobError,
+  type Store,
+} from '../port.js'
+import { type Collections, collectionsOf, createIndexes } from './mongo-collections.js'
+import {
+  busyFromDocument,
+  busyToDocument,
+  calendarFromDocument,
+  calendarToDocument,
+  deliveryFromDocument,
+  deliveryToDocument,
+  errorToDocument,
+  eventFromDocument,
+  eventToDocument,
+  idempotencyFromDocument,
+  idempotencyToDocument,
+  jobFromDocument,
+  jobToDocument,
+  messageFromDocument,
+  messageToDocument,
+  outcomeToDocument,
+  toDate,
+  webhookFromDocument,
+  webhookToDocument,
+} from './mongo-documents.js'
+import { guarded, isDuplicateKey, toStoreError } from './mongo-errors.js'
+import { listFilter, listSort } from './mongo-queries.js'
+
+export interface MongoStoreOptions {
+  /** How long an operation waits for a usable server before failing (default 2 s: fail fast, answer 503). */
+  serverSelectionTimeoutMs?: number
+}
+
+const DEFAULT_DATABASE = 'scheduler'
+const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 2_000
+/** How long an idempotency key answers with its recorded result (the contract's 24 h). */
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
+
+// Snapshot reads and majority commits: what a transaction reads is one consistent state, and what it
+// commits survives a failover.
+const TRANSACTION_OPTIONS: TransactionOptions = {
+  readConcern: { level: 'snapshot' },
+  writeConcern: new WriteConcern('majority'),
+  readPreference: 'primary',
+}
+
+/**
+ * Connects to MongoDB, checks that it can run transactions, creates the indexes and answers the store.
+ * The database is the connection string's path (`mongodb://host:27017/scheduler?replicaSet=rs0`), else
+ * `scheduler`. Rejects with `StoreUnavailableError` when no server answers within the server selection
+ * timeout, and with a plain error when the server is a standalone (multi-document transactions need a
+ * replica set; docker-compose runs a single-node one).
+ *
+ * How two writers are kept apart: MongoDB has no exclusion constraint, so "occupying events never overlap"
+ * is checked by `applyPlan` itself inside its transaction. A check in a snapshot alone would let two
+ * concurrent plans each see the other's slot free; so every plan first increments its calendar's revision
+ * document (`calendar_revisions`, `_id` = the calendar id). Two transactions that write the same document
+ * cannot both commit: one of them fails with a WriteConflict (labelled TransientTransactionError), and
+ * `withTransaction` runs it again from the start on a fresh snapshot, where it sees the winner's events,
+ * re-checks the job (now finished → `StaleJobError`) and the overlap (→ `OverlapError`). Plans that write
+ * to one calendar are thereby serialised, whatever the number of workers (a plan that also writes events
+ * of another calendar increments that calendar's revision too).
+ */
+export async function createMongoStore(url: string, options: MongoStoreOptions = {}): Promise<Store> {
+  const client = new MongoClient(url, {
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? DEFAULT_SERVER_SELECTION_TIMEOUT_MS,
+    // An optional field left undefined must stay absent, not become null.
+    ignoreUndefined: true,
+  })
+  const db = client.db(databaseName(url))
+  try {
+    await client.connect()
+    await requireTransactions(db)
+    await createIndexes(collectionsOf(db))
+  } catch (error) {
+    // The start-up failure is what the caller needs to see, not a failure to close after it.
+    await client.close().catch(() => undefined)
+    throw toStoreError(error)
+  }
+  return mongoStore(client, db)
+}
+
+// A connection string with several hosts is no WHATWG URL, but hosts never contain '/', so the first '/'
+// after the scheme starts the database name.
+function databaseName(url: string): string {
+  const afterScheme = url.slice(url.indexOf('://') + 3)
+  const slash = afterScheme.indexOf('/')
+  if (slash === -1) return DEFAULT_DATABASE
+  const path = afterScheme.slice(slash + 1).split('?')[0] ?? ''
+  return path === '' ? DEFAULT_DATABASE : decodeURIComponent(path)
+}
+
+async function requireTransactions(db: Db): Promise<void> {
+  const hello = await db.admin().command({ hello: 1 })
+  if (typeof hello.setName !== 'string' && hello.msg !== 'isdbgrid') {
+    throw new Error(
+      'MongoDB runs as a standalone server: the store needs a replica set (a single-node one will do) for transactions',
+    )
+  }
+}
+
+// What PostgreSQL's check constraints refuse, refused here too: an occupying event needs its time, and
+// no event ends before it starts.
+function assertWritable(event: EventRecord): void {
+  if (event.status === 'scheduled' && (event.start === null || event.end === null)) {
+    throw new Error(`Event ${event.id} is scheduled without a start and an end`)
+  }
+  if (event.start !== null && event.end !== null && event.end < event.start) {
+    throw new Error(`Event ${event.id} ends before it starts`)
+  }
+}
+
+interface TimedEvent extends EventRecord {
+  start: Instant
+  end: Instant
+}
+
+function isPlacedAndOccupying(event: EventRecord): event is TimedEvent {
+  return event.status === 'scheduled' && event.start !== null && event.end !== null
+}
+
+// Addresses are compared case-insensitively, as the PostgreSQL adapter does.
+function normalizeEmail(email: string): string {
+  return email.toLowerCase()
+}
+
+function isExpired(createdAt: Instant, now: Instant): boolean {
+  return createdAt + IDEMPOTENCY_TTL_MS <= now
+}
+
+// Mongo reads a limit of 0 as "no limit"; the port's limit is a maximum, so nothing is asked for instead.
+function atMost(limit: number): number {
+  const whole = Math.floor(limit)
+  return Number.isSafeInteger(whole) && whole > 0 ? whole : 0
+}
+
+function mongoStore(client: MongoClient, db: Db): Store {
+  const collections: Collections = collectionsOf(db)
+  const { calendars, revisions, events, jobs, idempotency, busy, webhooks, outbox, deliveries } = collections
+  // Calendars whose revision document is known to exist (see `ensureRevision`).
+  const revisionsCreated = new Set<string>()
+
+  // `withTransaction` may run `work` more than once (after a write conflict): `work` must only touch the
+  // database through `session` and must not keep state between runs.
+  function transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T> {
+    return client.withSession((session) => session.withTransaction(work, TRANSACTION_OPTIONS))
+  }
+
+  async function findIdempotencyRecord(
+    calendarId: string,
+    key: string,
+    now: Instant,
+  ): Promise<IdempotencyRecord | null> {
+    const document = await idempotency.findOne({
+      calendarId,
+      key,
+      createdAt: { $gt: toDate(now - IDEMPOTENCY_TTL_MS) },
+    })
+    return document === null ? null : idempotencyFromDocument(document)
+  }
+
+  /**
+   * Runs `work` in a transaction that also records the idempotency key, unless the key is already recorded
+   * and unexpired: then nothing is written and the record is answered. An expired record is replaced.
+   */
+  async function idempotently<T>(
+    calendarId: string,
+    write: IdempotencyWrite | undefined,
+    work: (session: ClientSession) => Promise<T>,
+  ): Promise<IdempotentResult<T>> {
+    try {
+      return await transaction(async (session): Promise<IdempotentResult<T>> => {
+        if (write !== undefined) {
+          const existing = await idempotency.findOne({ calendarId, key: write.key }, { session })
+          if (existing !== null) {
+            const record = idempotencyFromDocument(existing)
+            if (!isExpired(record.createdAt, write.createdAt)) return { kind: 'replay', record }
+            await idempotency.deleteOne({ _id: existing._id }, { session })
+          }
+          await idempotency.insertOne(idempotencyToDocument(calendarId, write), { session })
+        }
+        return { kind: 'done', value: await work(session) }
+      })
+    } catch (error) {
+      // A concurrent request with the same key committed first (the unique index refused ours): replay it.
+      if (write !== undefined && isDuplicateKey(error)) {
+        const record = await findIdempotencyRecord(calendarId, write.key, write.createdAt)
+        if (record !== null) return { kind: 'replay', record }
+      }
+      throw error
+    }
+  }
+
+  // The revision document is created outside the plan's transaction: two transactions upserting the same
+  // missing document may fail with a duplicate key (not retried) instead of a write conflict (retried),
+  // whereas a plain upsert on `_id` is retried by the server itself.
+  async function ensureRevision(calendarId: string): Promise<void> {
+    if (revisionsCreated.has(calendarId)) return
+    await revisions.updateOne(
+      { _id: calendarId },
+      { $setOnInsert: { calendarId, revision: 0 } },
+      { upsert: true },
+    )
+    revisionsCreated.add(calendarId)
+  }
+
+  // Runs after the plan's writes, inside its transaction, so it reads the calendar as it would be
+  // committed: deletions gone, the plan's events in their new places. Each occupying event the plan writes
+  // must then overlap no other occupying event — neither one stored nor another of the plan's own.
+  async function assertNoOverlap(
+    session: ClientSession,
+    jobId: string,
+    written: EventRecord[],
+  ): Promise<void> {
+    const placed = written.filter(isPlacedAndOccupying)
+    if (placed.length === 0) return
+    const clash = await events.findOne(
+      {
+        $or: placed.map((event) => ({
+          calendarId: event.calendarId,
+          status: 'scheduled' as const,
+          _id: { $ne: event.id },
+          start: { $lt: toDate(event.end) },
+          end: { $gt: toDate(event.start) },
+        })),
+      },
+      { session, projection: { _id: 1 } },
+    )
+    if (clash !== null) {
+      throw new OverlapError(`The plan of job ${jobId} would overlap the occupying event ${clash._id}`)
+    }
+  }
+
+  const store: Store = {
+    kind: 'mongodb',
+
+    ping: () =>
+      guarded(async () => {
+        await db.admin().ping()
+      }),
+
+    close: () => client.close(),
+
+    getCalendar: (calendarId) =>
+      guarded(async () => {
+        const document = await calendars.findOne({ _id: calendarId })
+        return document === null ? null : calendarFromDocument(document)
+      }),
+
+    ensureCalendar: (initial) =>
+      guarded(async () => {
+        const { _id, ...fields } = calendarToDocument(initial)
+        const document = await calendars.findOneAndUpdate(
+          { _id },
+          { $setOnInsert: fields },
+          { upsert: true, returnDocument: 'after' },
+        )
+        return document === null ? initial : calendarFromDocument(document)
+      }),
+
+    putCalendar: (settings, write) =>
+      guarded(() =>
+        idempotently(settings.id, write, async (session) => {
+          await calendars.replaceOne({ _id: settings.id }, calendarToDocument(settings), {
+            upsert: true,
+            session,
+          })
+          return settings
+        }),
+      ),
+
+    submit: (submission) =>
+      guarded(() =>
+        idempotently(submission.calendarId, submission.idempotency, async (session) => {
+          if (submission.event !== undefined) {
+            assertWritable(submission.event)
+            await events.insertOne(eventToDocument(submission.event), { session })
+          }
+          await jobs.insertOne(jobToDocument(submission.job), { session })
+          return { job: submission.job, event: submission.event ?? null }
+        }),
+      ),
+
+    findIdempotency: (calendarId, key, now) => guarded(() => findIdempotencyRecord(calendarId, key, now)),
+
+    getEvent: (calendarId, id) =>
+      guarded(async () => {
+        const document = await events.findOne({ _id: id, calendarId })
+        return document === null ? null : eventFromDocument(document)
+      }),
+
+    listEvents: (calendarId, query) =>
+      guarded(async (): Promise<EventPage> => {
+        const filter = listFilter(calendarId, query)
+        // A page holds at least one event, so that paging always moves on.
+        const limit = Math.max(1, atMost(query.limit))
+        // One more than asked tells whether another page follows.
+        const documents = await events
+          .find(filter)
+          .sort(listSort(query.order))
+          .limit(limit + 1)
+          .toArray()
+        const items = documents.slice(0, limit).map(eventFromDocument)
+        const last = items.at(-1)
+        const nextCursor =
+          documents.length > limit && last !== undefined
+            ? encodeCursor(cursorKeysOf(last, query.order))
+            : null
+        return { items, nextCursor }
+      }),
+
+    occupying: (calendarId, range) =>
+      guarded(async () => {
+        // An empty range overlaps nothing (not even an event that contains its instant).
+        if (range.end <= range.start) return []
+        const documents = await events
+          .find({
+            calendarId,
+            status: 'scheduled',
+            start: { $lt: toDate(range.end) },
+            end: { $gt: toDate(range.start) },
+          })
+          .sort({ start: 1, _id: 1 })
+          .toArray()
+        return documents.map(eventFromDocument)
+      }),
+
+    getJob: (calendarId, id) =>
+      guarded(async () => {
+        const document = await jobs.findOne({ _id: id, calendarId })
+        return document === null ? null : jobFromDocument(document)
+      }),
+
+    startJob: (calendarId, jobId) =>
+      guarded(async () => {
+        const started = await jobs.findOneAndUpdate(
+          { _id: jobId, calendarId, state: 'queued' },
+          { $set: { state: 'active' } },
+          { returnDocument: 'after' },
+        )
+        if (started !== null) return jobFromDocument(started)
+        const document = await jobs.findOne({ _id: jobId, calendarId })
+        return document === null ? null : jobFromDocument(document)
+      }),
+
+    unfinishedJobs: (createdBefore, limit) =>
+      guarded(async () => {
+        const count = atMost(limit)
+        if (count === 0) return []
+        const documents = await jobs
+          .find({ state: { $in: ['queued', 'active'] }, createdAt: { $lt: toDate(createdBefore) } })
+          .sort({ createdAt: 1, _id: 1 })
+          .limit(count)
+          .toArray()
+        return documents.map(jobFromDocument)
+      }),
+
+    applyPlan: (plan) =>
+      guarded(async () => {
+        // One write per id, the last record winning (as a plan that lists an event twice means).
+        const upserts = [...new Map(plan.upserts.map((event) => [event.id, event])).values()]
+        for (const event of upserts) assertWritable(event)
+        // Every calendar whose events the plan writes is serialised, not only the job's own.
+        const calendarIds = [...new Set([plan.calendarId, ...upserts.map((event) => event.calendarId)])]
+        for (const calendarId of calendarIds) await ensureRevision(calendarId)
+        await transaction(async (session) => {
+          const job = await jobs.findOne(
+            { _id: plan.jobId, calendarId: plan.calendarId },
+            { session, projection: { state: 1 } },
+          )
+          if (job === null) throw new Error(`Job ${plan.jobId} does not exist in calendar ${plan.calendarId}`)
+          if (job.state === 'completed' || job.state === 'failed') {
+            throw new StaleJobError(`Job ${plan.jobId} is already ${job.state}`)
+          }
+          for (const calendarId of calendarIds) {
+            // Upserting again only matters if the document was removed since `ensureRevision` saw it.
+            await revisions.updateOne(
+              { _id: calendarId },
+              { $inc: { revision: 1 }, $setOnInsert: { calendarId } },
+              { upsert: true, session },
+            )
+          }
+          if (upserts.length > 0) {
+            await events.bulkWrite(
+              upserts.map((event) => ({
+                replaceOne: {
+                  filter: { _id: event.id, calendarId: event.calendarId },
+                  replacement: eventToDocument(event),
+                  upsert: true,
+                },
+              })),
+              { session, ordered: true },
+            )
+          }
+          if (plan.deletions.length > 0) {
+            await events.deleteMany(
+              { calendarId: plan.calendarId, _id: { $in: plan.deletions } },
+              { session },
+            )
+          }
+          await assertNoOverlap(session, plan.jobId, upserts)
+          await jobs.updateOne(
+            { _id: plan.jobId, calendarId: plan.calendarId },
+            {
+              $set: {
+                state: plan.job.state,
+                outcome: outcomeToDocument(plan.job.outcome),
+                error: errorToDocument(plan.job.error),
+                finishedAt: toDate(plan.job.finishedAt),
+              },
+            },
+            { session },
+          )
+          if (plan.messages.length > 0) {
+            await outbox.insertMany(plan.messages.map(messageToDocument), { session })
+          }
+        })
+      }),
+
+    failJob: (calendarId, jobId, error, at) =>
+      guarded(async () => {
+        // A job that is already finished keeps its outcome.
+        await jobs.updateOne(
+          { _id: jobId, calendarId, state: { $in: ['queued', 'active'] } },
+          { $set: { state: 'failed', error: errorToDocument(error), finishedAt: toDate(at) } },
+        )
+      }),
+
+    putBusy: (calendarId, email, intervals) =>
+      guarded(async () => {
+        const address = normalizeEmail(email)
+        await transaction(async (session) => {
+          await busy.deleteMany({ calendarId, email: address }, { session })
+          if (intervals.length > 0) {
+            await busy.insertMany(
+              intervals.map((interval) => busyToDocument(calendarId, address, interval)),
+              { session },
+            )
+          }
+        })
+      }),
+
+    getBusy: (calendarId, email) =>
+      guarded(async () => {
+        const documents = await busy
+          .find({ calendarId, email: normalizeEmail(email) })
+          .sort({ start: 1, end: 1 })
+          .toArray()
+        return documents.map(busyFromDocument)
+      }),
+
+    busyOverlapping: (calendarId, emails, range) =>
+      guarded(async () => {
+        if (emails.length === 0) return []
+        const documents = await busy
+          .find({
+            calendarId,
+            email: { $in: emails.map(normalizeEmail) },
+            start: { $lt: toDate(range.end) },
+            end: { $gt: toDate(range.start) },
+          })
+          .sort({ start: 1, end: 1 })
+          .toArray()
+        return documents.map(busyFromDocument)
+      }),
+
+    createWebhook: (webhook, write) =>
+      guarded(() =>
+        idempotently(webhook.calendarId, write, async (session) => {
+          await webhooks.insertOne(webhookToDocument(webhook), { session })
+          return webhook
+        }),
+      ),
+
+    listWebhooks: (calendarId) =>
+      guarded(async () => {
+        const documents = await webhooks.find({ calendarId }).sort({ createdAt: 1, _id: 1 }).toArray()
+        return documents.map(webhookFromDocument)
+      }),
+
+    getWebhook: (calendarId, id) =>
+      guarded(async () => {
+        const document = await webhooks.findOne({ _id: id, calendarId })
+        return document === null ? null : webhookFromDocument(document)
+      }),
+
+    deleteWebhook: (calendarId, id) =>
+      guarded(async () => {
+        const result = await webhooks.deleteOne({ _id: id, calendarId })
+        return result.deletedCount > 0
+      }),
+
+    undispatchedMessages: (limit) =>
+      guarded(async () => {
+        const count = atMost(limit)
+        if (count === 0) return []
+        const documents = await outbox
+          .find({ dispatchedAt: null })
+          .sort({ createdAt: 1, position: 1 })
+          .limit(count)
+          .toArray()
+        return documents.map(messageFromDocument)
+      }),
+
+    markDispatched: (messageIds, at) =>
+      guarded(async () => {
+        if (messageIds.length === 0) return
+        // The first dispatch time stands.
+        await outbox.updateMany(
+          { _id: { $in: messageIds }, dispatchedAt: null },
+          { $set: { dispatchedAt: toDate(at) } },
+        )
+      }),
+
+    getMessage: (id) =>
+      guarded(async () => {
+        const document = await outbox.findOne({ _id: id })
+        return document === null ? null : messageFromDocument(document)
+      }),
+
+    recordDelivery: (delivery) =>
+      guarded(async () => {
+        // By id, so a deliverer that records the same attempt twice (after a crash) keeps one record, in
+        // its first position.
+        const { _id, position, ...fields } = deliveryToDocument(delivery)
+        await deliveries.updateOne({ _id }, { $set: fields, $setOnInsert: { position } }, { upsert: true })
+      }),
+
+    listDeliveries: (calendarId, webhookId, limit) =>
+      guarded(async () => {
+        const count = atMost(limit)
+        if (count === 0) return []
+        const documents = await deliveries
+          .find({ calendarId, webhookId })
+          .sort({ at: -1, position: -1 })
+          .limit(count)
+          .toArray()
+        return documents.map(deliveryFromDocument)
+      }),
+
+    purgeExpired: (before) =>
+      guarded(async () => {
+        const cutoff = toDate(before)
+        await idempotency.deleteMany({ createdAt: { $lt: cutoff } })
+        // A job finishes after it is created, so the `createdAt` bound changes nothing but lets the
+        // (state, createdAt) index narrow the scan.
+        await jobs.deleteMany({
+          state: { $in: ['completed', 'failed'] },
+          createdAt: { $lt: cutoff },
+          finishedAt: { $lt: cutoff },
+        })
+        await outbox.deleteMany({ dispatchedAt: { $lt: cutoff } })
+        await deliveries.deleteMany({ at: { $lt: cutoff } })
+      }),
+  }
+  return store
+}

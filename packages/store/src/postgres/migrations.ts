@@ -1,0 +1,141 @@
+/** One schema change; `version`s are applied once each, in ascending order. */
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+// Ids and keys use the "C" collation so that they sort bytewise, as in JavaScript and MongoDB: list
+// cursors depend on every adapter ordering ties the same way.
+const initialSchema = `
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+
+CREATE TABLE calendars (
+  calendar_id text COLLATE "C" PRIMARY KEY,
+  settings jsonb NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE events (
+  calendar_id text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  title text NOT NULL,
+  description text,
+  location text,
+  attendees jsonb NOT NULL,
+  duration_minutes integer NOT NULL,
+  placement text NOT NULL CHECK (placement IN ('auto', 'fixed')),
+  placement_window jsonb,
+  requested_start timestamptz,
+  start_at timestamptz,
+  end_at timestamptz,
+  status text NOT NULL CHECK (status IN ('pending', 'scheduled', 'completed', 'cancelled', 'failed')),
+  failure jsonb,
+  attendee_conflicts jsonb NOT NULL,
+  outside_working_hours boolean NOT NULL,
+  version integer NOT NULL,
+  sequence integer NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  -- The start order's key: unplaced events sort last. A non-null key keeps the list cursor a plain
+  -- row comparison that the index can seek to.
+  sort_start timestamptz GENERATED ALWAYS AS (COALESCE(start_at, 'infinity'::timestamptz)) STORED,
+  PRIMARY KEY (calendar_id, id),
+  CONSTRAINT events_time_ordered CHECK (end_at >= start_at),
+  CONSTRAINT events_scheduled_has_time
+    CHECK (status <> 'scheduled' OR (start_at IS NOT NULL AND end_at IS NOT NULL)),
+  -- The guarantee that occupying events never overlap. Deferred to commit so that a plan may move
+  -- several events through states that overlap only between its statements.
+  CONSTRAINT events_no_overlap EXCLUDE USING gist (
+    calendar_id WITH =,
+    tstzrange(start_at, end_at, '[)') WITH &&
+  ) WHERE (status = 'scheduled') DEFERRABLE INITIALLY DEFERRED
+);
+CREATE INDEX events_by_start ON events (calendar_id, sort_start, created_at, id);
+CREATE INDEX events_by_updated ON events (calendar_id, updated_at, id);
+CREATE INDEX events_by_status ON events (calendar_id, status, start_at);
+CREATE INDEX events_by_end ON events (calendar_id, end_at) WHERE end_at IS NOT NULL;
+
+CREATE TABLE jobs (
+  calendar_id text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  type text NOT NULL CHECK (type IN ('create', 'update', 'cancel', 'delete')),
+  event_id text COLLATE "C" NOT NULL,
+  state text NOT NULL CHECK (state IN ('queued', 'active', 'completed', 'failed')),
+  payload jsonb NOT NULL,
+  outcome jsonb,
+  error jsonb,
+  created_at timestamptz NOT NULL,
+  finished_at timestamptz,
+  PRIMARY KEY (calendar_id, id)
+);
+CREATE INDEX jobs_unfinished ON jobs (created_at, id) WHERE state IN ('queued', 'active');
+CREATE INDEX jobs_finished ON jobs (finished_at) WHERE state IN ('completed', 'failed');
+CREATE INDEX jobs_by_event ON jobs (calendar_id, event_id);
+
+CREATE TABLE idempotency_keys (
+  calendar_id text COLLATE "C" NOT NULL,
+  key text COLLATE "C" NOT NULL,
+  request_hash text NOT NULL,
+  response jsonb NOT NULL,
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (calendar_id, key)
+);
+CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created_at);
+
+CREATE TABLE attendee_busy (
+  position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  calendar_id text COLLATE "C" NOT NULL,
+  email text COLLATE "C" NOT NULL,
+  start_at timestamptz NOT NULL,
+  end_at timestamptz NOT NULL
+);
+CREATE INDEX attendee_busy_by_email ON attendee_busy (calendar_id, email, start_at);
+
+CREATE TABLE webhooks (
+  calendar_id text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  url text NOT NULL,
+  events jsonb NOT NULL,
+  description text,
+  secret text NOT NULL,
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (calendar_id, id)
+);
+CREATE INDEX webhooks_by_created ON webhooks (calendar_id, created_at, id);
+
+CREATE TABLE outbox_messages (
+  id text COLLATE "C" PRIMARY KEY,
+  -- Insertion order: the messages of one plan share a creation time but must leave in order.
+  position bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+  calendar_id text COLLATE "C" NOT NULL,
+  type text NOT NULL,
+  event_id text COLLATE "C" NOT NULL,
+  data jsonb NOT NULL,
+  created_at timestamptz NOT NULL,
+  dispatched_at timestamptz
+);
+CREATE INDEX outbox_undispatched ON outbox_messages (created_at, position) WHERE dispatched_at IS NULL;
+CREATE INDEX outbox_dispatched ON outbox_messages (dispatched_at) WHERE dispatched_at IS NOT NULL;
+
+CREATE TABLE webhook_deliveries (
+  id text COLLATE "C" PRIMARY KEY,
+  position bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+  calendar_id text COLLATE "C" NOT NULL,
+  webhook_id text COLLATE "C" NOT NULL,
+  message_id text COLLATE "C" NOT NULL,
+  type text NOT NULL,
+  event_id text COLLATE "C" NOT NULL,
+  attempt integer NOT NULL,
+  status text NOT NULL CHECK (status IN ('succeeded', 'failed', 'retrying')),
+  response_status integer,
+  error text,
+  at timestamptz NOT NULL
+);
+CREATE INDEX webhook_deliveries_by_webhook
+  ON webhook_deliveries (calendar_id, webhook_id, at DESC, position DESC);
+CREATE INDEX webhook_deliveries_by_at ON webhook_deliveries (at);
+`
+
+/** The schema, in order. Append new migrations; never edit one that has shipped. */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', sql: initialSchema }]

@@ -1,0 +1,567 @@
+import type { CalendarSettings, EventStatus, Interval } from '@scheduler/core'
+import pg from 'pg'
+import { cursorKeysOf, decodeCursor, encodeCursor } from '../cursor.js'
+import {
+  type DeliveryRecord,
+  type EventListQuery,
+  type EventPage,
+  type IdempotencyRecord,
+  type IdempotencyWrite,
+  type IdempotentResult,
+  StaleJobError,
+  type Store,
+  type StorePlan,
+  type Submission,
+  type WebhookRecord,
+} from '../port.js'
+import { ensureDatabase, errorCode, inTransaction, mapError, migrate, type Queryable } from './connection.js'
+import {
+  type CalendarRow,
+  calendarToRecord,
+  DELIVERY_COLUMNS,
+  type DeliveryRow,
+  deliveryFromRecord,
+  deliveryToRecord,
+  EVENT_COLUMNS,
+  type EventRow,
+  eventFromRecord,
+  eventToRecord,
+  type IdempotencyRow,
+  idempotencyToRecord,
+  JOB_COLUMNS,
+  type JobRow,
+  jobFromRecord,
+  jobToRecord,
+  MESSAGE_COLUMNS,
+  type MessageRow,
+  messageFromRecord,
+  messageToRecord,
+  toJson,
+  toTimestamp,
+  type WebhookRow,
+  webhookFromRecord,
+  webhookToRecord,
+} from './rows.js'
+
+export interface PostgresStoreOptions {
+  /** Connections in the pool (default 10). */
+  poolSize?: number
+  /** How long to wait for a connection before failing with `StoreUnavailableError` (default 2000). */
+  connectTimeoutMs?: number
+  /** How long one statement may run before it is cancelled (default 10000). */
+  queryTimeoutMs?: number
+}
+
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
+// Two plans that wait on each other (their commit-time overlap checks, or rows they both move) can
+// be aborted by PostgreSQL's deadlock detector; running the plan again then sees the winner's rows and
+// either succeeds or fails cleanly with OverlapError.
+const DEADLOCK_DETECTED = '40P01'
+const SERIALIZATION_FAILURE = '40001'
+const PLAN_ATTEMPTS = 5
+// Bind parameters per statement are limited to 65535; multi-row inserts are cut into chunks of this many rows.
+const ROWS_PER_INSERT = 500
+
+const EVENT_UPDATES = EVENT_COLUMNS.filter((c) => c !== 'calendar_id' && c !== 'id')
+  .map((c) => `${c} = EXCLUDED.${c}`)
+  .join(', ')
+const DELIVERY_UPDATES = DELIVERY_COLUMNS.filter((c) => c !== 'id')
+  .map((c) => `${c} = EXCLUDED.${c}`)
+  .join(', ')
+
+/**
+ * Opens the PostgreSQL adapter: creates the database named in `url` when it is missing, applies the
+ * migrations (safe when several processes start at once) and answers a store backed by a connection pool.
+ * Rejects with `StoreUnavailableError` when the server cannot be reached.
+ */
+export async function createPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? 2000
+  const queryTimeoutMs = options.queryTimeoutMs ?? 10_000
+  await ensureDatabase(url, connectTimeoutMs)
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: connectTimeoutMs,
+    statement_timeout: queryTimeoutMs,
+    // The client-side limit catches a server that stopped answering; the server's own limit fires first.
+    query_timeout: queryTimeoutMs + 2000,
+    idleTimeoutMillis: 30_000,
+  })
+  // An idle connection that dies (server restart) is dropped by the pool; the next query reports it.
+  pool.on('error', () => {})
+  try {
+    await migrate(pool)
+  } catch (error) {
+    await pool.end()
+    throw error
+  }
+  return makePostgresStore(pool)
+}
+
+function makePostgresStore(pool: pg.Pool): Store {
+  let closed = false
+
+  async function query<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
+    try {
+      const result = await pool.query<R>(text, params)
+      return result.rows
+    } catch (error) {
+      throw mapError(error)
+    }
+  }
+
+  return {
+    kind: 'postgres',
+
+    async ping() {
+      await query('SELECT 1')
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      await pool.end()
+    },
+
+    async getCalendar(calendarId) {
+      const rows = await query<CalendarRow>(
+        'SELECT calendar_id, settings FROM calendars WHERE calendar_id = $1',
+        [calendarId],
+      )
+      return rows[0] === undefined ? null : calendarToRecord(rows[0])
+    },
+
+    async ensureCalendar(initial) {
+      const rows = await query<CalendarRow>(
+        `WITH inserted AS (
+           INSERT INTO calendars (calendar_id, settings) VALUES ($1, $2)
+           ON CONFLICT (calendar_id) DO NOTHING
+           RETURNING calendar_id, settings
+         )
+         SELECT calendar_id, settings FROM inserted
+         UNION ALL
+         SELECT calendar_id, settings FROM calendars WHERE calendar_id = $1
+         LIMIT 1`,
+        [initial.id, toJson(initial)],
+      )
+      if (rows[0] !== undefined) return calendarToRecord(rows[0])
+      // A concurrent insert committed after this statement's snapshot: read it now.
+      const stored = await query<CalendarRow>(
+        'SELECT calendar_id, settings FROM calendars WHERE calendar_id = $1',
+        [initial.id],
+      )
+      return stored[0] === undefined ? initial : calendarToRecord(stored[0])
+    },
+
+    async putCalendar(settings, idempotency) {
+      return inTransaction(pool, async (client): Promise<IdempotentResult<CalendarSettings>> => {
+        const replay = await claimIdempotency(client, settings.id, idempotency)
+        if (replay !== null) return { kind: 'replay', record: replay }
+        await client.query(
+          `INSERT INTO calendars (calendar_id, settings, updated_at) VALUES ($1, $2, now())
+           ON CONFLICT (calendar_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()`,
+          [settings.id, toJson(settings)],
+        )
+        return { kind: 'done', value: settings }
+      })
+    },
+
+    async submit(submission: Submission) {
+      const { calendarId, job, event, idempotency } = submission
+      return inTransaction(pool, async (client): Promise<Awaited<ReturnType<Store['submit']>>> => {
+        const replay = await claimIdempotency(client, calendarId, idempotency)
+        if (replay !== null) return { kind: 'replay', record: replay }
+        if (event !== undefined) await insertRows(client, 'events', EVENT_COLUMNS, [eventFromRecord(event)])
+        await insertRows(client, 'jobs', JOB_COLUMNS, [jobFromRecord(job)])
+        return { kind: 'done', value: { job, event: event ?? null } }
+      })
+    },
+
+    async findIdempotency(calendarId, key, now) {
+      const rows = await query<IdempotencyRow>(
+        `SELECT calendar_id, key, request_hash, response, created_at FROM idempotency_keys
+         WHERE calendar_id = $1 AND key = $2 AND created_at > $3`,
+        [calendarId, key, toTimestamp(now - IDEMPOTENCY_TTL_MS)],
+      )
+      return rows[0] === undefined ? null : idempotencyToRecord(rows[0])
+    },
+
+    async getEvent(calendarId, id) {
+      const rows = await query<EventRow>('SELECT * FROM events WHERE calendar_id = $1 AND id = $2', [
+        calendarId,
+        id,
+      ])
+      return rows[0] === undefined ? null : eventToRecord(rows[0])
+    },
+
+    async listEvents(calendarId, listQuery) {
+      const { text, params, limit } = listEventsSql(calendarId, listQuery)
+      const rows = await query<EventRow>(text, params)
+      const items = rows.slice(0, limit).map(eventToRecord)
+      const last = items.at(-1)
+      const nextCursor =
+        rows.length > limit && last !== undefined ? encodeCursor(cursorKeysOf(last, listQuery.order)) : null
+      return { items, nextCursor } satisfies EventPage
+    },
+
+    async occupying(calendarId, range) {
+      if (range.end < range.start) return []
+      const rows = await query<EventRow>(
+        `SELECT * FROM events
+         WHERE calendar_id = $1 AND status = 'scheduled'
+           AND tstzrange(start_at, end_at, '[)') && tstzrange($2::timestamptz, $3::timestamptz, '[)')
+         ORDER BY start_at, id`,
+        [calendarId, toTimestamp(range.start), toTimestamp(range.end)],
+      )
+      return rows.map(eventToRecord)
+    },
+
+    async getJob(calendarId, id) {
+      const rows = await query<JobRow>('SELECT * FROM jobs WHERE calendar_id = $1 AND id = $2', [
+        calendarId,
+        id,
+      ])
+      return rows[0] === undefined ? null : jobToRecord(rows[0])
+    },
+
+    async startJob(calendarId, jobId) {
+      const started = await query<JobRow>(
+        `UPDATE jobs SET state = 'active' WHERE calendar_id = $1 AND id = $2 AND state = 'queued'
+         RETURNING *`,
+        [calendarId, jobId],
+      )
+      const row =
+        started[0] ??
+        (await query<JobRow>('SELECT * FROM jobs WHERE calendar_id = $1 AND id = $2', [calendarId, jobId]))[0]
+      return row === undefined ? null : jobToRecord(row)
+    },
+
+    async unfinishedJobs(createdBefore, limit) {
+      const rows = await query<JobRow>(
+        `SELECT * FROM jobs WHERE state IN ('queued', 'active') AND created_at < $1
+         ORDER BY created_at, id LIMIT $2`,
+        [toTimestamp(createdBefore), limit],
+      )
+      return rows.map(jobToRecord)
+    },
+
+    async applyPlan(plan) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await inTransaction(pool, (client) => writePlan(client, plan))
+          return
+        } catch (error) {
+          const code = errorCode(error)
+          const retryable = code === DEADLOCK_DETECTED || code === SERIALIZATION_FAILURE
+          if (!retryable || attempt >= PLAN_ATTEMPTS) throw error
+        }
+      }
+    },
+
+    async failJob(calendarId, jobId, error, at) {
+      await query(
+        `UPDATE jobs SET state = 'failed', error = $3, finished_at = $4
+         WHERE calendar_id = $1 AND id = $2 AND state IN ('queued', 'active')`,
+        [calendarId, jobId, toJson(error), toTimestamp(at)],
+      )
+    },
+
+    async putBusy(calendarId, email, busy) {
+      await inTransaction(pool, async (client) => {
+        const address = email.toLowerCase()
+        await client.query('DELETE FROM attendee_busy WHERE calendar_id = $1 AND email = $2', [
+          calendarId,
+          address,
+        ])
+        if (busy.length === 0) return
+        await client.query(
+          `INSERT INTO attendee_busy (calendar_id, email, start_at, end_at)
+           SELECT $1, $2, s, e FROM unnest($3::timestamptz[], $4::timestamptz[]) AS t(s, e)`,
+          [calendarId, address, busy.map((b) => toTimestamp(b.start)), busy.map((b) => toTimestamp(b.end))],
+        )
+      })
+    },
+
+    async getBusy(calendarId, email) {
+      const rows = await query<IntervalRow>(
+        `SELECT start_at, end_at FROM attendee_busy WHERE calendar_id = $1 AND email = $2
+         ORDER BY start_at, end_at`,
+        [calendarId, email.toLowerCase()],
+      )
+      return rows.map(intervalToRecord)
+    },
+
+    async busyOverlapping(calendarId, emails, range) {
+      if (emails.length === 0) return []
+      const rows = await query<IntervalRow>(
+        `SELECT start_at, end_at FROM attendee_busy
+         WHERE calendar_id = $1 AND email = ANY($2::text[]) AND start_at < $4 AND end_at > $3
+         ORDER BY start_at, end_at`,
+        [calendarId, emails.map((e) => e.toLowerCase()), toTimestamp(range.start), toTimestamp(range.end)],
+      )
+      return rows.map(intervalToRecord)
+    },
+
+    async createWebhook(webhook, idempotency) {
+      return inTransaction(pool, async (client): Promise<IdempotentResult<WebhookRecord>> => {
+        const replay = await claimIdempotency(client, webhook.calendarId, idempotency)
+        if (replay !== null) return { kind: 'replay', record: replay }
+        await client.query(
+          `INSERT INTO webhooks (calendar_id, id, url, events, description, secret, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          webhookFromRecord(webhook),
+        )
+        return { kind: 'done', value: webhook }
+      })
+    },
+
+    async listWebhooks(calendarId) {
+      const rows = await query<WebhookRow>(
+        'SELECT * FROM webhooks WHERE calendar_id = $1 ORDER BY created_at, id',
+        [calendarId],
+      )
+      return rows.map(webhookToRecord)
+    },
+
+    async getWebhook(calendarId, id) {
+      const rows = await query<WebhookRow>('SELECT * FROM webhooks WHERE calendar_id = $1 AND id = $2', [
+        calendarId,
+        id,
+      ])
+      return rows[0] === undefined ? null : webhookToRecord(rows[0])
+    },
+
+    async deleteWebhook(calendarId, id) {
+      const rows = await query('DELETE FROM webhooks WHERE calendar_id = $1 AND id = $2 RETURNING id', [
+        calendarId,
+        id,
+      ])
+      return rows.length > 0
+    },
+
+    async undispatchedMessages(limit) {
+      const rows = await query<MessageRow>(
+        `SELECT * FROM outbox_messages WHERE dispatched_at IS NULL
+         ORDER BY created_at, position LIMIT $1`,
+        [limit],
+      )
+      return rows.map(messageToRecord)
+    },
+
+    async markDispatched(messageIds, at) {
+      if (messageIds.length === 0) return
+      await query(
+        `UPDATE outbox_messages SET dispatched_at = $2
+         WHERE id = ANY($1::text[]) AND dispatched_at IS NULL`,
+        [messageIds, toTimestamp(at)],
+      )
+    },
+
+    async getMessage(id) {
+      const rows = await query<MessageRow>('SELECT * FROM outbox_messages WHERE id = $1', [id])
+      return rows[0] === undefined ? null : messageToRecord(rows[0])
+    },
+
+    async recordDelivery(delivery: DeliveryRecord) {
+      await query(
+        `INSERT INTO webhook_deliveries (${DELIVERY_COLUMNS.join(', ')})
+         VALUES (${placeholders(DELIVERY_COLUMNS.length)})
+         ON CONFLICT (id) DO UPDATE SET ${DELIVERY_UPDATES}`,
+        deliveryFromRecord(delivery),
+      )
+    },
+
+    async listDeliveries(calendarId, webhookId, limit) {
+      const rows = await query<DeliveryRow>(
+        `SELECT * FROM webhook_deliveries WHERE calendar_id = $1 AND webhook_id = $2
+         ORDER BY at DESC, position DESC LIMIT $3`,
+        [calendarId, webhookId, limit],
+      )
+      return rows.map(deliveryToRecord)
+    },
+
+    async purgeExpired(before) {
+      const cutoff = toTimestamp(before)
+      await inTransaction(pool, async (client) => {
+        await client.query('DELETE FROM idempotency_keys WHERE created_at < $1', [cutoff])
+        await client.query(`DELETE FROM jobs WHERE state IN ('completed', 'failed') AND finished_at < $1`, [
+          cutoff,
+        ])
+        await client.query(
+          'DELETE FROM outbox_messages WHERE dispatched_at IS NOT NULL AND dispatched_at < $1',
+          [cutoff],
+        )
+        await client.query('DELETE FROM webhook_deliveries WHERE at < $1', [cutoff])
+      })
+    },
+  }
+}
+
+/**
+ * Records the idempotency key first, so a concurrent duplicate waits on the key and then replays.
+ * Answers the stored record when an unexpired one exists (nothing is written then); an expired one is
+ * replaced. `now` is the write's own `createdAt`.
+ */
+async function claimIdempotency(
+  client: Queryable,
+  calendarId: string,
+  write: IdempotencyWrite | undefined,
+): Promise<IdempotencyRecord | null> {
+  if (write === undefined) return null
+  const claimed = await client.query(
+    `INSERT INTO idempotency_keys (calendar_id, key, request_hash, response, created_at)
+     VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (calendar_id, key) DO UPDATE
+       SET request_hash = EXCLUDED.request_hash, response = EXCLUDED.response, created_at = EXCLUDED.created_at
+       WHERE idempotency_keys.created_at <= $6
+     RETURNING key`,
+    [
+      calendarId,
+      write.key,
+      write.requestHash,
+      toJson(write.response),
+      toTimestamp(write.createdAt),
+      toTimestamp(write.createdAt - IDEMPOTENCY_TTL_MS),
+    ],
+  )
+  if (claimed.rows.length > 0) return null
+  const stored = await client.query<IdempotencyRow>(
+    `SELECT calendar_id, key, request_hash, response, created_at FROM idempotency_keys
+     WHERE calendar_id = $1 AND key = $2`,
+    [calendarId, write.key],
+  )
+  const row = stored.rows[0]
+  if (row === undefined) throw new Error(`Idempotency key ${write.key} vanished while it was being claimed`)
+  return idempotencyToRecord(row)
+}
+
+async function writePlan(client: pg.PoolClient, plan: StorePlan): Promise<void> {
+  const { calendarId, jobId } = plan
+  const locked = await client.query<{ state: string }>(
+    'SELECT state FROM jobs WHERE calendar_id = $1 AND id = $2 FOR UPDATE',
+    [calendarId, jobId],
+  )
+  const state = locked.rows[0]?.state
+  if (state === undefined) throw new Error(`Job ${jobId} does not exist in calendar ${calendarId}`)
+  if (state === 'completed' || state === 'failed') {
+    throw new StaleJobError(`Job ${jobId} is already ${state}`)
+  }
+  // One row per id: an upsert statement may not touch the same row twice; the last record wins.
+  const upserts = [...new Map(plan.upserts.map((e) => [e.id, e])).values()]
+  await insertRows(
+    client,
+    'events',
+    EVENT_COLUMNS,
+    upserts.map(eventFromRecord),
+    `ON CONFLICT (calendar_id, id) DO UPDATE SET ${EVENT_UPDATES}`,
+  )
+  if (plan.deletions.length > 0) {
+    await client.query('DELETE FROM events WHERE calendar_id = $1 AND id = ANY($2::text[])', [
+      calendarId,
+      plan.deletions,
+    ])
+  }
+  await client.query(
+    `UPDATE jobs SET state = $3, outcome = $4, error = $5, finished_at = $6
+     WHERE calendar_id = $1 AND id = $2`,
+    [
+      calendarId,
+      jobId,
+      plan.job.state,
+      plan.job.outcome === null ? null : toJson(plan.job.outcome),
+      plan.job.error === null ? null : toJson(plan.job.error),
+      toTimestamp(plan.job.finishedAt),
+    ],
+  )
+  await insertRows(client, 'outbox_messages', MESSAGE_COLUMNS, plan.messages.map(messageFromRecord))
+}
+
+async function insertRows(
+  client: Queryable,
+  table: string,
+  columns: readonly string[],
+  rows: unknown[][],
+  onConflict = '',
+): Promise<void> {
+  for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
+    const chunk = rows.slice(from, from + ROWS_PER_INSERT)
+    const values = chunk.map((_, i) => `(${placeholders(columns.length, i * columns.length)})`).join(', ')
+    await client.query(
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values} ${onConflict}`,
+      chunk.flat(),
+    )
+  }
+}
+
+function placeholders(count: number, offset = 0): string {
+  return Array.from({ length: count }, (_, i) => `$${offset + i + 1}`).join(', ')
+}
+
+interface IntervalRow {
+  start_at: Date
+  end_at: Date
+}
+
+function intervalToRecord(row: IntervalRow): Interval {
+  return { start: row.start_at.getTime(), end: row.end_at.getTime() }
+}
+
+/** The list query in keyset form: filters, the cursor's "after this row", the order and one row extra. */
+function listEventsSql(
+  calendarId: string,
+  q: EventListQuery,
+): { text: string; params: unknown[]; limit: number } {
+  const params: unknown[] = [calendarId]
+  const param = (value: unknown, type = 'timestamptz'): string => {
+    params.push(value)
+    return `$${params.length}::${type}`
+  }
+  const where = ['calendar_id = $1']
+  if (q.from !== undefined || q.to !== undefined) where.push('start_at IS NOT NULL AND end_at IS NOT NULL')
+  if (q.to !== undefined) where.push(`start_at < ${param(toTimestamp(q.to))}`)
+  if (q.from !== undefined) where.push(`end_at > ${param(toTimestamp(q.from))}`)
+  if (q.statuses !== undefined && q.statuses.length > 0) {
+    // Bound only when a clock-derived status uses it: every bound parameter must appear in the text.
+    let now: string | undefined
+    const bindNow = () => {
+      now ??= param(toTimestamp(q.now))
+      return now
+    }
+    const statuses = [...new Set(q.statuses)]
+    where.push(`(${statuses.map((s) => statusCondition(s, bindNow)).join(' OR ')})`)
+  }
+  if (q.updatedSince !== undefined) where.push(`updated_at >= ${param(toTimestamp(q.updatedSince))}`)
+
+  if (q.cursor !== undefined) {
+    const after = decodeCursor(q.cursor, q.order)
+    if (after.order === 'start') {
+      const start = after.start === null ? "'infinity'::timestamptz" : param(toTimestamp(after.start))
+      where.push(
+        `(sort_start, created_at, id) > (${start}, ${param(toTimestamp(after.createdAt))}, ${param(after.id, 'text')})`,
+      )
+    } else {
+      where.push(`(updated_at, id) > (${param(toTimestamp(after.updatedAt))}, ${param(after.id, 'text')})`)
+    }
+  }
+
+  const limit = Math.max(1, Math.floor(q.limit))
+  const orderBy = q.order === 'start' ? 'sort_start ASC, created_at ASC, id ASC' : 'updated_at ASC, id ASC'
+  const text = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ${param(limit + 1, 'integer')}`
+  return { text, params, limit }
+}
+
+/** The stored rows that a client status stands for at the instant that `now` binds. */
+function statusCondition(status: EventStatus, now: () => string): string {
+  switch (status) {
+    case 'scheduled':
+      return `(status = 'scheduled' AND start_at > ${now()})`
+    case 'in_progress':
+      return `(status = 'scheduled' AND start_at <= ${now()} AND end_at > ${now()})`
+    case 'completed':
+      return `(status = 'completed' OR (status = 'scheduled' AND end_at <= ${now()}))`
+    case 'pending':
+    case 'cancelled':
+    case 'failed':
+      return `status = '${status}'`
+  }
+}
