@@ -1,1 +1,7 @@
+export * from './calendar-policy.js'
+export * from './event-status.js'
+export * from './interval-index.js'
+export * from './job-planner.js'
+export * from './placement-planner.js'
+export * from './slot-finder.js'
 export * from './types.js'

@@ -1,0 +1,247 @@
+import { DAY_MS, isWithinWorkingHours, MINUTE_MS, overlapsBlackout } from './calendar-policy.js'
+import { createIntervalIndex, overlaps } from './interval-index.js'
+import { findSlot, isFeasibleStart, nearestSlots, type SlotQuery } from './slot-finder.js'
+import type { Attendee, CalendarSettings, EventRecord, Failure, Instant, Interval } from './types.js'
+
+export interface PlanInput {
+  settings: CalendarSettings
+  now: Instant
+  /** The event to place, with its new fields applied: `fixed` uses `requestedStart`, `auto` its `window`. */
+  event: EventRecord
+  /** Stored-`scheduled` events in the loaded range, excluding `event` itself. */
+  occupying: EventRecord[]
+  /** Registered busy times per lower-cased email (attendees of `event` and of the occupying events). */
+  busy: ReadonlyMap<string, Interval[]>
+  /**
+   * Updates: the start to keep if possible (a duration change). Auto: kept when a slot starting exactly
+   * there satisfies every auto rule. Fixed: ignored when `requestedStart` is set (the same start in
+   * practice); the start is kept unless it overlaps another fixed event.
+   */
+  keepStart?: Instant | null
+}
+
+export type PlanResult =
+  | { status: 'scheduled'; slot: Interval; outsideWorkingHours: boolean; attendeeConflicts: string[] }
+  | { status: 'failed'; failure: Failure }
+
+export interface PlannedDisplacement {
+  eventId: string
+  from: Interval
+  /** null: no feasible slot was left, the event fails with `failure`. */
+  to: Interval | null
+  failure: Failure | null
+}
+
+export interface PlanOutput {
+  result: PlanResult
+  /** The auto events a fixed event overrides, in the order they were placed again. */
+  displaced: PlannedDisplacement[]
+}
+
+/** An event with a time: what occupies the calendar while a plan is made. */
+interface Placed {
+  id: string
+  start: Instant
+  end: Instant
+  attendees: Attendee[]
+}
+
+function placedOf(events: EventRecord[]): Placed[] {
+  const placed: Placed[] = []
+  for (const event of events) {
+    if (event.start !== null && event.end !== null && event.end > event.start) {
+      placed.push({ id: event.id, start: event.start, end: event.end, attendees: event.attendees })
+    }
+  }
+  return placed
+}
+
+/** The lower-cased emails of an event's required attendees. */
+export function requiredEmails(attendees: readonly Attendee[]): Set<string> {
+  return new Set(
+    attendees.filter((attendee) => attendee.required).map((attendee) => attendee.email.toLowerCase()),
+  )
+}
+
+/**
+ * What the given attendees cannot be double-booked with: their registered busy times and the times of the
+ * occupying events any of them attends (emails compared case-insensitively).
+ */
+export function attendeeBusyIntervals(
+  emails: ReadonlySet<string>,
+  busy: ReadonlyMap<string, Interval[]>,
+  occupying: ReadonlyArray<{ start: Instant | null; end: Instant | null; attendees: readonly Attendee[] }>,
+): Interval[] {
+  const intervals: Interval[] = []
+  for (const email of emails) intervals.push(...(busy.get(email) ?? []))
+  for (const event of occupying) {
+    if (event.start === null || event.end === null) continue
+    if (event.attendees.some((attendee) => emails.has(attendee.email.toLowerCase()))) {
+      intervals.push({ start: event.start, end: event.end })
+    }
+  }
+  return intervals
+}
+
+function autoQuery(
+  input: Pick<PlanInput, 'settings' | 'now' | 'busy'>,
+  event: Pick<EventRecord, 'durationMinutes' | 'window' | 'attendees'>,
+  others: Placed[],
+): SlotQuery {
+  return {
+    settings: input.settings,
+    now: input.now,
+    durationMinutes: event.durationMinutes,
+    window: event.window,
+    occupied: createIntervalIndex(others),
+    busy: createIntervalIndex(attendeeBusyIntervals(requiredEmails(event.attendees), input.busy, others)),
+  }
+}
+
+function byStartThenId(a: Placed, b: Placed): number {
+  return a.start - b.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+}
+
+function iso(instant: Instant): string {
+  return new Date(instant).toISOString()
+}
+
+/**
+ * Decides where an event goes and what it moves.
+ *
+ * Auto: the earliest feasible slot (`findSlot`) given every occupying event and the busy times of the
+ * event's required attendees (plus the occupying events they attend); with `keepStart`, that start first.
+ *
+ * Fixed: exactly [requestedStart, +duration), regardless of horizon, notice, working hours, buffer and
+ * boundaries. Overlapping another fixed event fails with `CONFLICT` (alternatives: the nearest feasible
+ * auto slots around the requested time). Otherwise every auto event overlapping [start − buffer,
+ * end + buffer) is displaced and placed again, by original start then id, each at its earliest feasible
+ * slot under the auto rules given everything else (the new event and those already moved; those still
+ * waiting are left out); one with no slot gets `to: null` and `NO_SLOT_AVAILABLE`.
+ */
+export function planPlacement(input: PlanInput): PlanOutput {
+  const { event, settings } = input
+  const others = placedOf(input.occupying)
+  const duration = event.durationMinutes * MINUTE_MS
+
+  if (event.placement === 'auto') {
+    const query = autoQuery(input, event, others)
+    const keep = input.keepStart
+    if (keep !== null && keep !== undefined && isFeasibleStart(query, keep)) {
+      return {
+        result: {
+          status: 'scheduled',
+          slot: { start: keep, end: keep + duration },
+          outsideWorkingHours: false,
+          attendeeConflicts: [],
+        },
+        displaced: [],
+      }
+    }
+    const found = findSlot(query)
+    return {
+      result: found.ok
+        ? { status: 'scheduled', slot: found.slot, outsideWorkingHours: false, attendeeConflicts: [] }
+        : { status: 'failed', failure: found.failure },
+      displaced: [],
+    }
+  }
+
+  const start = event.requestedStart ?? input.keepStart
+  if (start === null || start === undefined) throw new Error(`Fixed event ${event.id} has no requested start`)
+  const slot = { start, end: start + duration }
+
+  const fixedIds = new Set(
+    input.occupying.filter((other) => other.placement === 'fixed').map((other) => other.id),
+  )
+  const clash = others
+    .filter((other) => fixedIds.has(other.id) && overlaps(other, slot))
+    .sort(byStartThenId)[0]
+  if (clash) {
+    const query = autoQuery(input, { ...event, window: null }, others)
+    return {
+      result: {
+        status: 'failed',
+        failure: {
+          code: 'CONFLICT',
+          message: `${iso(slot.start)}–${iso(slot.end)} overlaps the fixed event ${clash.id} (${iso(clash.start)}–${iso(clash.end)})`,
+          alternatives: nearestSlots(query, slot),
+        },
+      },
+      displaced: [],
+    }
+  }
+
+  const buffer = settings.bufferMinutes * MINUTE_MS
+  const guarded = { start: slot.start - buffer, end: slot.end + buffer }
+  const byId = new Map(input.occupying.map((other) => [other.id, other]))
+  const toMove = others
+    .filter((other) => !fixedIds.has(other.id) && overlaps(other, guarded))
+    .sort(byStartThenId)
+  const moving = new Set(toMove.map((other) => other.id))
+  const current: Placed[] = others.filter((other) => !moving.has(other.id))
+  current.push({ id: event.id, start: slot.start, end: slot.end, attendees: event.attendees })
+
+  const displaced: PlannedDisplacement[] = []
+  for (const moved of toMove) {
+    const record = byId.get(moved.id) as EventRecord
+    const from = { start: moved.start, end: moved.end }
+    const found = findSlot(autoQuery(input, record, current))
+    if (found.ok) {
+      current.push({ ...moved, start: found.slot.start, end: found.slot.end })
+      displaced.push({ eventId: moved.id, from, to: found.slot, failure: null })
+    } else {
+      displaced.push({
+        eventId: moved.id,
+        from,
+        to: null,
+        failure: { ...found.failure, code: 'NO_SLOT_AVAILABLE' },
+      })
+    }
+  }
+
+  const othersAfter = current.filter((other) => other.id !== event.id)
+  const attendeeConflicts: string[] = []
+  const seen = new Set<string>()
+  for (const attendee of event.attendees) {
+    const email = attendee.email.toLowerCase()
+    if (!attendee.required || seen.has(email)) continue
+    seen.add(email)
+    const clashes = attendeeBusyIntervals(new Set([email]), input.busy, othersAfter).some((busy) =>
+      overlaps(busy, slot),
+    )
+    if (clashes) attendeeConflicts.push(attendee.email)
+  }
+
+  return {
+    result: {
+      status: 'scheduled',
+      slot,
+      outsideWorkingHours: !isWithinWorkingHours(settings, slot) || overlapsBlackout(settings, slot),
+      attendeeConflicts,
+    },
+    displaced,
+  }
+}
+
+/**
+ * The span whose occupying events and busy times a plan for `event` can depend on: from now (less the
+ * buffer) to the end of the horizon (plus the buffer), widened to cover a fixed or kept start outside it.
+ * Loading the events that overlap it is enough for `planPlacement`.
+ */
+export function planningRange(
+  settings: CalendarSettings,
+  now: Instant,
+  event: Pick<EventRecord, 'durationMinutes' | 'requestedStart'>,
+  keepStart: Instant | null = null,
+): Interval {
+  const buffer = settings.bufferMinutes * MINUTE_MS
+  let start = now
+  let end = now + settings.horizonDays * DAY_MS
+  for (const at of [event.requestedStart, keepStart]) {
+    if (at === null) continue
+    start = Math.min(start, at)
+    end = Math.max(end, at + event.durationMinutes * MINUTE_MS)
+  }
+  return { start: start - buffer, end: end + buffer }
+}
