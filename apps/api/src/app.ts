@@ -1,0 +1,58 @@
+import { contractSchemas } from '@scheduler/contract'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import authPlugin from './plugins/app/auth.js'
+import errorHandlerPlugin from './plugins/app/error-handler.js'
+import idempotencyPlugin from './plugins/app/idempotency.js'
+import metricsPlugin from './plugins/app/metrics.js'
+import securityHeadersPlugin from './plugins/app/security-headers.js'
+import envPlugin, { type EnvPluginOptions } from './plugins/external/env.js'
+import jwtPlugin from './plugins/external/jwt.js'
+import rateLimitPlugin from './plugins/external/rate-limit.js'
+import redisPlugin from './plugins/external/redis.js'
+import storePlugin from './plugins/external/store.js'
+import swaggerPlugin from './plugins/external/swagger.js'
+import healthRoutes from './routes/health.js'
+import v1Routes from './routes/v1/index.js'
+import { createValidatorCompiler } from './validation.js'
+
+export type AppOptions = EnvPluginOptions
+
+const JSON_TYPES = ['application/json', 'application/merge-patch+json']
+
+/**
+ * The scheduler API as a plugin. Tiers load in order: external plugins (configuration, Redis and the
+ * placement queue, the store, JWT verification, the OpenAPI document, rate limiting), then the app's own
+ * (problem answers, security headers, authentication, metrics, idempotency), then the routes.
+ */
+async function schedulerApi(app: FastifyInstance, options: AppOptions) {
+  for (const schema of contractSchemas) app.addSchema(schema)
+  app.setValidatorCompiler(createValidatorCompiler(contractSchemas))
+
+  // JSON only (a body of any other type is a 415); an empty JSON body is no body, so that
+  // `POST …/cancel` with `Content-Type: application/json` and nothing else works
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined)
+    else parseJson(request, body as string, done)
+  })
+
+  await app.register(envPlugin, options)
+  await app.register(redisPlugin)
+  await app.register(storePlugin)
+  await app.register(jwtPlugin)
+  await app.register(swaggerPlugin)
+  await app.register(rateLimitPlugin)
+
+  await app.register(securityHeadersPlugin)
+  await app.register(errorHandlerPlugin)
+  await app.register(authPlugin)
+  await app.register(metricsPlugin)
+  await app.register(idempotencyPlugin)
+
+  await app.register(healthRoutes)
+  await app.register(v1Routes, { prefix: '/v1' })
+}
+
+export default fp(schedulerApi, { name: 'scheduler-api', fastify: '5.x' })

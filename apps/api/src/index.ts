@@ -1,0 +1,5 @@
+export type { AppOptions } from './app.js'
+export { default as schedulerApi } from './app.js'
+export { appOptions, buildApp } from './app-options.js'
+export { type MintOptions, mintToken } from './auth/mint-token.js'
+export { SCOPES, type Scope } from './auth/scopes.js'

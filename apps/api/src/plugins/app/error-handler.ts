@@ -1,0 +1,145 @@
+import type { ProblemResource } from '@scheduler/contract'
+import { InvalidCursorError, StoreUnavailableError } from '@scheduler/store'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import {
+  BadRequestProblem,
+  type FieldError,
+  HttpProblem,
+  NotFoundProblem,
+  PayloadTooLargeProblem,
+  ServiceUnavailableProblem,
+  UnsupportedMediaTypeProblem,
+  ValidationProblem,
+} from '../../errors.js'
+import { isRedisUnavailable } from '../../redis-errors.js'
+
+interface AjvError {
+  instancePath: string
+  keyword: string
+  message?: string
+  params: Record<string, unknown>
+}
+
+const PART_NAMES: Record<string, string> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'params',
+  headers: 'headers',
+}
+
+/** Fastify validation errors as field errors: JSON pointers into the request part. */
+export function fieldErrorsOf(validation: AjvError[], context: string | undefined): FieldError[] {
+  const part = PART_NAMES[context ?? 'body'] ?? 'body'
+  return validation.map((error) => {
+    let path = `/${part}${error.instancePath}`
+    let message = error.message ?? 'is invalid'
+    if (error.keyword === 'additionalProperties') {
+      path += `/${escapePointer(String(error.params.additionalProperty))}`
+      message = 'is not a known field'
+    } else if (error.keyword === 'required') {
+      path += `/${escapePointer(String(error.params.missingProperty))}`
+      message = 'is required'
+    } else if (error.keyword === 'format' && error.params.format === 'date-time') {
+      message = 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T14:00:00Z'
+    } else if (error.keyword === 'format' && error.params.format === 'date') {
+      message = 'must be a date YYYY-MM-DD'
+    }
+    return { path, message }
+  })
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1')
+}
+
+const INTERNAL = 'The server could not complete the request; the request id identifies it in the logs'
+
+/** Maps anything thrown by a route, hook or plugin to the problem to answer. */
+export function toProblem(error: unknown): HttpProblem | null {
+  if (error instanceof HttpProblem) return error
+  if (error instanceof StoreUnavailableError)
+    return new ServiceUnavailableProblem('The calendar store is unavailable')
+  if (error instanceof InvalidCursorError) return ValidationProblem.at('/query/cursor', error.message)
+  if (isRedisUnavailable(error)) return new ServiceUnavailableProblem('The job queue (Redis) is unavailable')
+  const fastifyError = error as Partial<FastifyError> & { validationContext?: string }
+  if (Array.isArray(fastifyError.validation)) {
+    const errors = fieldErrorsOf(fastifyError.validation as AjvError[], fastifyError.validationContext)
+    return new ValidationProblem(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new PayloadTooLargeProblem('The request body is larger than the limit')
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new UnsupportedMediaTypeProblem('Send the body as application/json')
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new BadRequestProblem('The body is empty but declared as JSON')
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new BadRequestProblem('The body is not valid JSON')
+  }
+  const status = fastifyError.statusCode
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // Other client errors raised by Fastify itself (bad URL, invalid content length, malformed JSON, …)
+    if (status === 413) return new PayloadTooLargeProblem('The request body is larger than the limit')
+    if (status === 415) return new UnsupportedMediaTypeProblem('Send the body as application/json')
+    return new BadRequestProblem(fastifyError.message ?? 'The request is malformed')
+  }
+  return null
+}
+
+function send(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  problem: ProblemResource,
+  headers: Record<string, string>,
+) {
+  return reply
+    .code(problem.status)
+    .headers(headers)
+    .type('application/problem+json; charset=utf-8')
+    .send({ ...problem, requestId: request.id })
+}
+
+/** One error handler for the whole API: every error is `application/problem+json`, 5xx details are logged only. */
+export default fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error, request, reply) => {
+      const problem = toProblem(error)
+      if (!problem) {
+        request.log.error({ err: error }, 'request failed')
+        return send(
+          reply,
+          request,
+          { type: 'about:blank', title: 'Internal server error', status: 500, detail: INTERNAL },
+          {},
+        )
+      }
+      if (problem.status >= 500) request.log.warn({ err: error }, problem.detail)
+      else request.log.info({ status: problem.status, detail: problem.detail }, 'request refused')
+      return send(
+        reply,
+        request,
+        {
+          type: problem.type,
+          title: problem.title,
+          status: problem.status,
+          detail: problem.detail,
+          ...(problem.errors ? { errors: problem.errors } : {}),
+        },
+        problem.headers,
+      )
+    })
+
+    app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0] ?? '/'
+      const problem = new NotFoundProblem(`No route ${request.method} ${path}`)
+      return send(
+        reply,
+        request,
+        { type: problem.type, title: problem.title, status: 404, detail: problem.detail },
+        {},
+      )
+    })
+  },
+  { name: 'error-handler' },
+)

@@ -1,0 +1,41 @@
+import fastifyEnv from '@fastify/env'
+import {
+  type Config,
+  checkConfig,
+  configSchema,
+  DEVELOPMENT_JWT_SECRET,
+  signingSecret,
+} from '@scheduler/config'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+export interface EnvPluginOptions {
+  /** The environment to read; the process environment when absent. */
+  env?: Record<string, string | undefined>
+}
+
+/** Loads and checks the configuration into `app.config`. */
+export default fp<EnvPluginOptions>(
+  async (app: FastifyInstance, options) => {
+    await app.register(fastifyEnv, {
+      confKey: 'config',
+      schema: configSchema,
+      dotenv: false,
+      // Given an environment, read only that one (tests build apps side by side in one process)
+      ...(options.env ? { data: options.env, env: false } : { env: true }),
+    })
+    checkConfig(app.config)
+    if (signingSecret(app.config) === DEVELOPMENT_JWT_SECRET) {
+      app.log.warn(
+        'JWT_SECRET and JWT_PUBLIC_KEY are unset: tokens are verified with the development-only secret',
+      )
+    }
+  },
+  { name: 'env' },
+)

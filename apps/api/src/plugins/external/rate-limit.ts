@@ -1,0 +1,31 @@
+import fastifyRateLimit from '@fastify/rate-limit'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { RateLimitedProblem } from '../../errors.js'
+
+/**
+ * RATE_LIMIT_PER_MINUTE requests per token subject (the client address for requests without a token), counted
+ * in Redis so every API instance shares the budget. It runs after authentication (`preValidation`), so the
+ * subject is known; when Redis cannot answer the limit is skipped rather than failing the request.
+ * 0 turns it off. Operational routes opt out with `config: { rateLimit: false }`.
+ */
+export default fp(
+  async (app: FastifyInstance) => {
+    const max = app.config.RATE_LIMIT_PER_MINUTE
+    if (max === 0) return
+    await app.register(fastifyRateLimit, {
+      global: true,
+      max,
+      timeWindow: 60_000,
+      hook: 'preValidation',
+      redis: app.redis,
+      nameSpace: `${app.config.REDIS_PREFIX}:rate-limit:`,
+      skipOnError: true,
+      keyGenerator: (request: FastifyRequest) =>
+        request.user?.sub ? `sub:${request.user.sub}` : `ip:${request.ip}`,
+      errorResponseBuilder: (_request, context) =>
+        new RateLimitedProblem(Math.max(1, Math.ceil(context.ttl / 1000))),
+    })
+  },
+  { name: 'rate-limit', dependencies: ['env', 'redis'] },
+)

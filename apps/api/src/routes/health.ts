@@ -1,0 +1,74 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ProblemSchema, ref } from '@scheduler/contract'
+import { Type } from '@sinclair/typebox'
+import { ServiceUnavailableProblem } from '../errors.js'
+import { withTimeout } from '../with-timeout.js'
+
+const READINESS_TIMEOUT_MS = 1_000
+
+const Health = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })
+const Readiness = Type.Object(
+  {
+    status: Type.Literal('ok'),
+    checks: Type.Object(
+      { redis: Type.Literal('ok'), store: Type.Literal('ok') },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+)
+
+/** Liveness and readiness for orchestrators (no authentication, no rate limit). */
+const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/healthz',
+    {
+      config: { rateLimit: false },
+      schema: { tags: ['operations'], summary: 'Liveness: the process runs', response: { 200: Health } },
+    },
+    async () => ({ status: 'ok' as const }),
+  )
+
+  app.get(
+    '/readyz',
+    {
+      config: { rateLimit: false },
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: Redis and the store answer',
+        response: {
+          200: Readiness,
+          503: {
+            description: 'Redis or the store does not answer',
+            content: { 'application/problem+json': { schema: ref(ProblemSchema) } },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const [redis, store] = await Promise.allSettled([
+        withTimeout(app.redis.ping(), READINESS_TIMEOUT_MS, 'Redis'),
+        withTimeout(app.store.ping(), READINESS_TIMEOUT_MS, 'store'),
+      ])
+      const down = [
+        redis.status === 'rejected' ? 'Redis' : null,
+        store.status === 'rejected' ? 'the store' : null,
+      ]
+        .filter(Boolean)
+        .join(' and ')
+      if (down) {
+        request.log.warn(
+          {
+            redis: redis.status === 'rejected' ? String(redis.reason) : 'ok',
+            store: store.status === 'rejected' ? String(store.reason) : 'ok',
+          },
+          'not ready',
+        )
+        throw new ServiceUnavailableProblem(`Not ready: ${down} did not answer`)
+      }
+      return { status: 'ok' as const, checks: { redis: 'ok' as const, store: 'ok' as const } }
+    },
+  )
+}
+
+export default healthRoutes
