@@ -1,0 +1,105 @@
+import type { Instant } from '@scheduler/core'
+import { type DeliveryJobData, newId } from '@scheduler/jobs'
+import type { DeliveryRecord, Store } from '@scheduler/store'
+import { deliverWebhook, retryDelay, webhookHeaders } from '@scheduler/webhooks'
+import type { Job, WorkerOptions } from 'bullmq'
+import type { Logger } from 'pino'
+
+export type DeliveryStore = Pick<Store, 'getWebhook' | 'getMessage' | 'recordDelivery'>
+
+export interface DeliverWebhookDependencies {
+  store: DeliveryStore
+  /** WEBHOOK_RETRY_SCHEDULE in milliseconds; its length + 1 is the attempt count when a job does not say. */
+  retrySchedule: readonly number[]
+  /** WEBHOOK_TIMEOUT_MS: one attempt's limit. */
+  timeoutMs: number
+  /** WEBHOOK_ALLOW_LOOPBACK */
+  allowLoopback: boolean
+  logger: Pick<Logger, 'info' | 'warn'>
+  clock?: () => Instant
+  /** Called with every recorded attempt (metrics). */
+  onAttempt?: (delivery: DeliveryRecord) => void
+}
+
+/** Thrown for an attempt that failed and will be retried (or was the last): BullMQ schedules the retry. */
+export class DeliveryFailedError extends Error {
+  override name = 'DeliveryFailedError'
+}
+
+/**
+ * The delivery worker's processor: one attempt to send one outbox message to one webhook, following the
+ * Standard Webhooks specification. The `webhook-id` is the message id on every attempt, the timestamp and
+ * signature are fresh. Every attempt is recorded; a failed attempt throws so that BullMQ retries it on the
+ * WEBHOOK_RETRY_SCHEDULE (see `deliveryWorkerOptions`), and the last one is recorded as `failed`.
+ */
+export function createDeliverWebhookProcessor(deps: DeliverWebhookDependencies) {
+  const { store, timeoutMs, allowLoopback, logger } = deps
+  const clock = deps.clock ?? Date.now
+
+  return async function deliverWebhookJob(job: Job<DeliveryJobData>): Promise<void> {
+    const { calendarId, messageId, webhookId } = job.data
+    const webhook = await store.getWebhook(calendarId, webhookId)
+    if (!webhook) {
+      logger.info({ webhookId, messageId }, 'webhook deleted: delivery dropped')
+      return
+    }
+    const message = await store.getMessage(messageId)
+    if (!message) {
+      logger.warn({ webhookId, messageId }, 'outbox message gone: delivery dropped')
+      return
+    }
+
+    // The body is the same on every attempt; only the signing timestamp changes.
+    const body = JSON.stringify({
+      type: message.type,
+      timestamp: new Date(message.createdAt).toISOString(),
+      data: message.data,
+    })
+    const sentAt = clock()
+    const headers = webhookHeaders({
+      id: message.id,
+      timestamp: Math.floor(sentAt / 1000),
+      body,
+      secret: webhook.secret,
+    })
+    const result = await deliverWebhook({ url: webhook.url, headers, body, timeoutMs, allowLoopback })
+
+    const attempt = job.attemptsMade + 1
+    const attempts = job.opts.attempts ?? deps.retrySchedule.length + 1
+    const delivery: DeliveryRecord = {
+      id: newId('dlv'),
+      calendarId,
+      webhookId,
+      messageId,
+      type: message.type,
+      eventId: message.eventId,
+      attempt,
+      status: result.ok ? 'succeeded' : attempt >= attempts ? 'failed' : 'retrying',
+      responseStatus: result.status,
+      error: result.error,
+      at: sentAt,
+    }
+    await store.recordDelivery(delivery)
+    deps.onAttempt?.(delivery)
+    if (!result.ok) {
+      logger.warn(
+        { webhookId, messageId, attempt, status: delivery.status, error: result.error },
+        'webhook delivery failed',
+      )
+      throw new DeliveryFailedError(`Delivery attempt ${attempt} failed: ${result.error ?? 'unknown error'}`)
+    }
+  }
+}
+
+/**
+ * The delivery Worker's settings: retries follow the WEBHOOK_RETRY_SCHEDULE with jitter (the backoff type
+ * `webhook-schedule` that `enqueueDelivery` sets). Spread into the Worker's options.
+ */
+export function deliveryWorkerOptions(
+  schedule: readonly number[],
+  random: () => number = Math.random,
+): Pick<WorkerOptions, 'settings'> {
+  return {
+    settings: { backoffStrategy: (attemptsMade: number) => retryDelay(attemptsMade, schedule, random) },
+  }
+}

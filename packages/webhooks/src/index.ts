@@ -1,0 +1,5 @@
+export * from './deliver-webhook.js'
+export * from './retry-schedule.js'
+export * from './url-guard.js'
+export * from './webhook-secret.js'
+export * from './webhook-signature.js'
