@@ -34,7 +34,7 @@ export function createDeliveryQueue(connection: Redis, prefix: string): Delivery
 }
 
 function queueOptions(connection: Redis, prefix: string): QueueOptions {
-  return { connection, prefix, skipVersionCheck: true }
+  return { connection, prefix }
 }
 
 /**
