@@ -1,0 +1,11 @@
+/**
+ * `pnpm bench [core|service]`: the speed and memory goals of scheduler-api, measured (never asserted in
+ * tests). `core` runs the pure placement code; `service` runs the real API and worker against the local
+ * Redis and PostgreSQL and sends a burst.
+ */
+import { runCoreBench } from './core-bench.js'
+import { runServiceBench } from './service-bench.js'
+
+const which = process.argv[2] ?? 'all'
+if (which === 'core' || which === 'all') runCoreBench()
+if (which === 'service' || which === 'all') await runServiceBench()
