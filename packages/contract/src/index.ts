@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox'
+import { AvailabilitySchema, BusyTimesRequestSchema, BusyTimesSchema } from './availability-schemas.js'
 import {
   BlackoutSchema,
   CalendarSchema,
@@ -27,6 +28,7 @@ import {
   WebhookSchema,
 } from './webhook-schemas.js'
 
+export * from './availability-schemas.js'
 export * from './calendar-schemas.js'
 export * from './common-schemas.js'
 export * from './event-schemas.js'
@@ -61,4 +63,7 @@ export const contractSchemas: readonly TSchema[] = [
   WebhookCreatedSchema,
   DeliverySchema,
   WebhookCreateRequestSchema,
+  BusyTimesRequestSchema,
+  BusyTimesSchema,
+  AvailabilitySchema,
 ]

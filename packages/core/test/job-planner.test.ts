@@ -7,48 +7,21 @@ import {
   planJob,
   WEEKDAYS,
 } from '../src/index.js'
+import { aCalendar, anEvent as aNewEvent, HOUR, MINUTE } from './builders.js'
 
-const HOUR = 3_600_000
-const MINUTE = 60_000
 const NOW = Date.parse('2026-12-01T08:00:00Z') // a Tuesday
 
-const settings: CalendarSettings = {
-  id: 'default',
+/** UTC, every day 09:00–17:00, 30 days ahead. */
+const settings = aCalendar({
   timezone: 'UTC',
   workingHours: Object.fromEntries(
     WEEKDAYS.map((day) => [day, [{ start: '09:00', end: '17:00' }]]),
   ) as CalendarSettings['workingHours'],
-  bufferMinutes: 0,
-  slotMinutes: 15,
-  minNoticeMinutes: 0,
   horizonDays: 30,
-  blackouts: [],
-}
+})
 
 function anEvent(overrides: Partial<EventRecord> = {}): EventRecord {
-  return {
-    id: 'evt_a',
-    calendarId: 'default',
-    title: 'Board sync',
-    description: null,
-    location: null,
-    attendees: [],
-    durationMinutes: 30,
-    placement: 'auto',
-    window: null,
-    requestedStart: null,
-    start: null,
-    end: null,
-    status: 'pending',
-    failure: null,
-    attendeeConflicts: [],
-    outsideWorkingHours: false,
-    version: 1,
-    sequence: 0,
-    createdAt: NOW - HOUR,
-    updatedAt: NOW - HOUR,
-    ...overrides,
-  }
+  return aNewEvent({ id: 'evt_a', createdAt: NOW - HOUR, updatedAt: NOW - HOUR, ...overrides })
 }
 
 function aScheduledEvent(id: string, start: number, overrides: Partial<EventRecord> = {}): EventRecord {

@@ -8,6 +8,7 @@ import {
   type Instant,
   type JobPayload,
   type JobRecord,
+  pendingEvent,
 } from '@scheduler/core'
 import { enqueuePlacement, newId, type PlacementQueue } from '@scheduler/jobs'
 import type { Store } from '@scheduler/store'
@@ -146,28 +147,7 @@ export function makeEventIntake(deps: EventIntakeDeps) {
       const replay = await replayed(context, now)
       if (replay) return replay
       await checkWhen(input.when, now, settings)
-      const event: EventRecord = {
-        id: newId('evt'),
-        calendarId,
-        title: input.title,
-        description: input.description,
-        location: input.location,
-        attendees: input.attendees,
-        durationMinutes: input.durationMinutes,
-        placement: input.when.placement,
-        window: input.when.placement === 'auto' ? input.when.window : null,
-        requestedStart: input.when.placement === 'fixed' ? input.when.start : null,
-        start: null,
-        end: null,
-        status: 'pending',
-        failure: null,
-        attendeeConflicts: [],
-        outsideWorkingHours: false,
-        version: 1,
-        sequence: 0,
-        createdAt: now,
-        updatedAt: now,
-      }
+      const event = pendingEvent(input, { id: newId('evt'), calendarId }, now)
       return submit(newJob(event.id, { type: 'create' }, now), event, true, context, now)
     },
 

@@ -6,9 +6,9 @@ import {
 } from '@scheduler/contract'
 import {
   CALENDAR_ID_DEFAULT,
-  type EventRecord,
   type Instant,
   type Interval,
+  pendingEvent,
   planningRange,
   planPlacement,
   requiredEmails,
@@ -35,28 +35,7 @@ export function makeEventPreview(deps: EventPreviewDeps) {
       const settings = await store.getCalendar(calendarId)
       if (!settings) throw new Error(`Calendar ${calendarId} is missing`)
       await checkWhen(input.when, now, async () => settings)
-      const event: EventRecord = {
-        id: 'evt_preview',
-        calendarId,
-        title: input.title,
-        description: input.description,
-        location: input.location,
-        attendees: input.attendees,
-        durationMinutes: input.durationMinutes,
-        placement: input.when.placement,
-        window: input.when.placement === 'auto' ? input.when.window : null,
-        requestedStart: input.when.placement === 'fixed' ? input.when.start : null,
-        start: null,
-        end: null,
-        status: 'pending',
-        failure: null,
-        attendeeConflicts: [],
-        outsideWorkingHours: false,
-        version: 1,
-        sequence: 0,
-        createdAt: now,
-        updatedAt: now,
-      }
+      const event = pendingEvent(input, { id: 'evt_preview', calendarId }, now)
       const range = planningRange(settings, now, event)
       const occupying = await store.occupying(calendarId, range)
       // Busy times of every required attendee the plan can look at: the new event's, and (for a fixed event

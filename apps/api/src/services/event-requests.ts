@@ -7,19 +7,13 @@ import {
   type EventStatus,
   type Instant,
   localDate,
+  type NewEventRequest,
   type PlacementRequest,
 } from '@scheduler/core'
 import { UnprocessableProblem, ValidationProblem } from '../errors.js'
 
 /** A create request in domain terms. */
-export interface CreateInput {
-  title: string
-  description: string | null
-  location: string | null
-  attendees: Attendee[]
-  durationMinutes: number
-  when: PlacementRequest
-}
+export type CreateInput = NewEventRequest
 
 /** A PATCH in domain terms; `status` is what was asked for, before it is checked (422). */
 export interface PatchInput {

@@ -1,19 +1,17 @@
 import { toEventResource } from '@scheduler/contract'
 import {
   type Attendee,
-  type EventRecord,
   type Instant,
   type Interval,
   type JobPlan,
   type JobRecord,
   planJob,
+  planningRange,
+  requiredEmails,
 } from '@scheduler/core'
 import { newId, type PlacementJobData } from '@scheduler/jobs'
 import { type OutboxMessage, StaleJobError, type Store } from '@scheduler/store'
 import { type Job, UnrecoverableError } from 'bullmq'
-
-const MINUTE_MS = 60_000
-const DAY_MS = 86_400_000
 
 export type PlacementStore = Pick<
   Store,
@@ -47,10 +45,20 @@ export function createPlaceEventProcessor(deps: PlaceEventDependencies) {
     const event = await store.getEvent(calendarId, job.eventId)
     const now = clock()
 
-    const range = loadRange(job, event, now, settings.horizonDays, settings.bufferMinutes)
+    const changes = job.payload.type === 'update' ? job.payload.changes : {}
+    // The span a plan can depend on; for an update, of the event as it will be (its new start or duration).
+    const target = {
+      durationMinutes: changes.durationMinutes ?? event?.durationMinutes ?? 0,
+      requestedStart:
+        changes.when?.placement === 'fixed' ? changes.when.start : (event?.requestedStart ?? null),
+    }
+    const range = planningRange(settings, now, target, event?.start ?? null)
     const occupying = await store.occupying(calendarId, range)
-    const changedAttendees = job.payload.type === 'update' ? (job.payload.changes.attendees ?? []) : []
-    const attendees = [event?.attendees ?? [], changedAttendees, ...occupying.map((other) => other.attendees)]
+    const attendees = [
+      event?.attendees ?? [],
+      changes.attendees ?? [],
+      ...occupying.map((other) => other.attendees),
+    ]
     const busy = await loadBusy(store, calendarId, attendees.flat(), range)
 
     const plan = planJob({ job, event, settings, now, occupying, busy })
@@ -83,30 +91,6 @@ export function createPlaceEventProcessor(deps: PlaceEventDependencies) {
   }
 }
 
-/**
- * The time span whose occupying events can matter: from now to the end of the horizon, widened to cover a
- * fixed start beyond it. Never the whole calendar.
- */
-function loadRange(
-  job: JobRecord,
-  event: EventRecord | null,
-  now: Instant,
-  horizonDays: number,
-  bufferMinutes: number,
-): Interval {
-  let end = now + horizonDays * DAY_MS
-  const requested =
-    job.payload.type === 'update' && job.payload.changes.when?.placement === 'fixed'
-      ? job.payload.changes.when.start
-      : event?.requestedStart
-  if (requested != null) {
-    const duration =
-      (job.payload.type === 'update' && job.payload.changes.durationMinutes) || event?.durationMinutes || 0
-    end = Math.max(end, requested + (duration + bufferMinutes) * MINUTE_MS)
-  }
-  return { start: now - bufferMinutes * MINUTE_MS, end }
-}
-
 /** Registered busy times of every required attendee of the events involved, per lower-cased email. */
 async function loadBusy(
   store: PlacementStore,
@@ -114,9 +98,10 @@ async function loadBusy(
   attendees: Attendee[],
   range: Interval,
 ): Promise<Map<string, Interval[]>> {
-  const emails = new Set(attendees.filter((attendee) => attendee.required).map((a) => a.email.toLowerCase()))
   const busy = new Map<string, Interval[]>()
-  for (const email of emails) busy.set(email, await store.busyOverlapping(calendarId, [email], range))
+  for (const email of requiredEmails(attendees)) {
+    busy.set(email, await store.busyOverlapping(calendarId, [email], range))
+  }
   return busy
 }
 

@@ -39,6 +39,8 @@ export default fp(
           { name: 'jobs', description: 'The changes the placement worker applies' },
           { name: 'calendar', description: 'Calendar settings' },
           { name: 'webhooks', description: 'Failure callbacks' },
+          { name: 'attendees', description: 'Attendees’ known busy times' },
+          { name: 'availability', description: 'Free slots for given attendees' },
           { name: 'operations', description: 'Health, readiness, metrics' },
         ],
       },

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync, RouteOptions } from 'fastify'
 import { isScope } from '../../auth/scopes.js'
 import { problemResponse } from '../route-schemas.js'
+import attendeeRoutes from './attendees/index.js'
+import availabilityRoutes from './availability/index.js'
 import calendarRoutes from './calendar/index.js'
 import eventRoutes from './events/index.js'
 import jobRoutes from './jobs/index.js'
@@ -39,6 +41,8 @@ const v1Routes: FastifyPluginAsync = async (app) => {
   await app.register(jobRoutes, { prefix: '/jobs' })
   await app.register(calendarRoutes, { prefix: '/calendar' })
   await app.register(webhookRoutes, { prefix: '/webhooks' })
+  await app.register(attendeeRoutes, { prefix: '/attendees' })
+  await app.register(availabilityRoutes, { prefix: '/availability' })
 }
 
 export default v1Routes

@@ -37,6 +37,9 @@ t.test('GET /openapi.json', async (t) => {
     ['get', '/v1/webhooks', 'webhooks:manage'],
     ['delete', '/v1/webhooks/{id}', 'webhooks:manage'],
     ['get', '/v1/webhooks/{id}/deliveries', 'webhooks:manage'],
+    ['put', '/v1/attendees/{email}/busy', 'events:write'],
+    ['get', '/v1/attendees/{email}/busy', 'events:read'],
+    ['get', '/v1/availability', 'events:read'],
   ]
   for (const [method, path, scope] of expected) {
     const operation = doc.paths[path]?.[method] as Operation | undefined
