@@ -46,7 +46,7 @@ export async function startService(t: TestLike, env: Record<string, string> = {}
     PATH: process.env.PATH ?? '',
     HOST: '127.0.0.1',
     PORT: String(port),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'error',
     REDIS_URL,
     REDIS_PREFIX: prefix,
     STORE_URL: database.url,

@@ -1,0 +1,51 @@
+import net from 'node:net'
+
+interface TestLike {
+  teardown: (fn: () => unknown) => void
+}
+
+/**
+ * A real TCP hop to a service (PostgreSQL, Redis) that a test can cut and restore, to see what the
+ * service does while a dependency is away. Nothing is mocked: the bytes go to the real server.
+ */
+export async function tcpProxy(t: TestLike, upstream: { host: string; port: number }) {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((client) => {
+    const target = net.connect(upstream)
+    for (const socket of [client, target]) {
+      sockets.add(socket)
+      socket.on('error', () => {})
+      socket.on('close', () => sockets.delete(socket))
+    }
+    client.pipe(target).pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as net.AddressInfo).port
+  let listening = true
+
+  async function cut(): Promise<void> {
+    if (!listening) return
+    listening = false
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      for (const socket of sockets) socket.destroy()
+    })
+  }
+  t.teardown(cut)
+
+  return {
+    port,
+    /** `url` with its host and port replaced by the proxy's. */
+    via(url: string): string {
+      const proxied = new URL(url)
+      proxied.host = `127.0.0.1:${port}`
+      return proxied.toString()
+    },
+    cut,
+    async restore(): Promise<void> {
+      if (listening) return
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+      listening = true
+    },
+  }
+}
