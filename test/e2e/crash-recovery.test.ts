@@ -44,7 +44,7 @@ t.test('a worker killed in the middle of a burst loses nothing and places nothin
   ).length
   t.ok(done < BURST, `killed mid-burst (${done} of ${BURST} done)`)
 
-  service.startWorker()
+  const second = service.startWorker()
   for (const id of jobIds) {
     const job = await service.waitForJob(id, 60_000)
     t.equal(job.state, 'completed', `job ${id} completed`)
@@ -59,6 +59,7 @@ t.test('a worker killed in the middle of a burst loses nothing and places nothin
     if (previous?.end == null || current?.start == null) continue
     t.ok(previous.end <= current.start, 'no overlap')
   }
+  t.equal(await second.stop('SIGTERM'), 0, 'SIGTERM: the worker finishes and exits 0')
 })
 
 t.test('jobs persisted while the queue lost them are placed by the reconciler', async (t) => {
@@ -66,7 +67,7 @@ t.test('jobs persisted while the queue lost them are placed by the reconciler', 
     CALENDAR_WORKING_HOURS: 'mon-sun 00:00-24:00',
     RECONCILE_AFTER_MS: '300',
   })
-  await service.startApi()
+  const api = await service.startApi()
   const accepted = await Promise.all(
     Array.from({ length: 5 }, (_, i) =>
       service.call('POST', '/v1/events', { body: { title: `Lost ${i}`, durationMinutes: 30 } }),
@@ -85,4 +86,5 @@ t.test('jobs persisted while the queue lost them are placed by the reconciler', 
   }
   const events = await scheduledIntervals(service)
   t.equal(events.length, 5)
+  t.equal(await api.stop('SIGTERM'), 0, 'SIGTERM: the API closes and exits 0')
 })
