@@ -1,4 +1,9 @@
 import type { TSchema } from '@sinclair/typebox'
+import {
+  AttachmentListSchema,
+  AttachmentSchema,
+  AttachmentUploadRequestSchema,
+} from './attachment-schemas.js'
 import { AvailabilitySchema, BusyTimesRequestSchema, BusyTimesSchema } from './availability-schemas.js'
 import {
   BlackoutSchema,
@@ -28,6 +33,7 @@ import {
   WebhookSchema,
 } from './webhook-schemas.js'
 
+export * from './attachment-schemas.js'
 export * from './availability-schemas.js'
 export * from './calendar-schemas.js'
 export * from './common-schemas.js'
@@ -63,6 +69,9 @@ export const contractSchemas: readonly TSchema[] = [
   WebhookCreatedSchema,
   DeliverySchema,
   WebhookCreateRequestSchema,
+  AttachmentSchema,
+  AttachmentListSchema,
+  AttachmentUploadRequestSchema,
   BusyTimesRequestSchema,
   BusyTimesSchema,
   AvailabilitySchema,

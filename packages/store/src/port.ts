@@ -75,6 +75,27 @@ export interface Store {
   /** The busy intervals of any of `emails` that overlap `range`. */
   busyOverlapping(calendarId: string, emails: string[], range: Interval): Promise<Interval[]>
 
+  // Attachments (follow-up 2): direct writes, not placement jobs (they do not touch the calendar's time)
+  /**
+   * Stores an attachment of an existing event, and records the idempotency key with it when given (a
+   * stored, unexpired key answers its record instead and stores nothing). Rejects with `EventNotFoundError`
+   * when the event does not exist, also when it is deleted concurrently.
+   */
+  putAttachment(
+    meta: AttachmentRecord,
+    bytes: Buffer,
+    idempotency?: IdempotencyWrite,
+  ): Promise<IdempotentResult<AttachmentRecord>>
+  /** The event's attachments, oldest first (by `createdAt`, then id); empty for an unknown event. */
+  listAttachments(calendarId: string, eventId: string): Promise<AttachmentRecord[]>
+  getAttachment(
+    calendarId: string,
+    eventId: string,
+    id: string,
+  ): Promise<{ meta: AttachmentRecord; bytes: Buffer } | null>
+  /** Answers false when the event has no such attachment. */
+  deleteAttachment(calendarId: string, eventId: string, id: string): Promise<boolean>
+
   // Webhooks and their outbox (issue 4)
   createWebhook(
     webhook: WebhookRecord,
@@ -153,6 +174,25 @@ export interface StorePlan {
   messages: OutboxMessage[]
 }
 
+/**
+ * A file attached to an event. Deleting the event (a plan's `deletions`) deletes its attachments with it.
+ */
+export interface AttachmentRecord {
+  /** `att_…` */
+  id: string
+  calendarId: string
+  eventId: string
+  /** The file's name as uploaded, sanitized (no directories, no control characters). */
+  filename: string
+  /** A media type, `type/subtype` with an optional `charset`. */
+  contentType: string
+  /** The number of bytes. */
+  size: number
+  /** The SHA-256 of the bytes, lower-case hex. */
+  sha256: string
+  createdAt: Instant
+}
+
 export interface WebhookRecord {
   id: string
   calendarId: string
@@ -203,6 +243,11 @@ export class OverlapError extends Error {
 /** The store cannot be reached (connection refused, timed out): callers answer 503 or retry. */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError'
+}
+
+/** The event an attachment was written for does not exist (or was deleted meanwhile): callers answer 404. */
+export class EventNotFoundError extends Error {
+  override name = 'EventNotFoundError'
 }
 
 /** A list cursor that is malformed or belongs to another order: callers answer 400. */

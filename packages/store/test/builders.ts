@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import {
   CALENDAR_ID_DEFAULT,
   type CalendarSettings,
@@ -6,6 +7,7 @@ import {
   type JobRecord,
 } from '@scheduler/core'
 import type {
+  AttachmentRecord,
   DeliveryRecord,
   IdempotencyWrite,
   OutboxMessage,
@@ -165,5 +167,27 @@ export function aPlan(job: JobRecord, overrides: Partial<StorePlan> = {}): Store
     job: { state: 'completed', outcome: { displaced: [] }, error: null, finishedAt: T0 - DAY + MINUTE },
     messages: [],
     ...overrides,
+  }
+}
+
+/** An attachment of `event` with these bytes (a short text unless given), its size and hash matching them. */
+export function anAttachment(
+  event: Pick<EventRecord, 'id' | 'calendarId'>,
+  bytes: Buffer = Buffer.from('minutes of the board sync\n'),
+  overrides: Partial<AttachmentRecord> = {},
+): { meta: AttachmentRecord; bytes: Buffer } {
+  return {
+    meta: {
+      id: uniqueId('att'),
+      calendarId: event.calendarId,
+      eventId: event.id,
+      filename: 'minutes.txt',
+      contentType: 'text/plain; charset=utf-8',
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      createdAt: T0 - DAY,
+      ...overrides,
+    },
+    bytes,
   }
 }

@@ -1,5 +1,7 @@
 import type { Db } from 'mongodb'
 import type {
+  AttachmentChunkDocument,
+  AttachmentFileDocument,
   BusyDocument,
   CalendarDocument,
   DeliveryDocument,
@@ -10,6 +12,9 @@ import type {
   RevisionDocument,
   WebhookDocument,
 } from './mongo-documents.js'
+
+/** The GridFS bucket that holds attachments. */
+export const ATTACHMENT_BUCKET = 'attachments'
 
 /** The store's collections, typed by their documents. */
 export function collectionsOf(db: Db) {
@@ -23,6 +28,10 @@ export function collectionsOf(db: Db) {
     webhooks: db.collection<WebhookDocument>('webhooks'),
     outbox: db.collection<OutboxDocument>('outbox_messages'),
     deliveries: db.collection<DeliveryDocument>('webhook_deliveries'),
+    // The GridFS bucket `attachments` (ATTACHMENT_BUCKET), read and written directly where GridFS's own
+    // API does not suffice (filters on metadata, state changes inside transactions).
+    attachmentFiles: db.collection<AttachmentFileDocument>(`${ATTACHMENT_BUCKET}.files`),
+    attachmentChunks: db.collection<AttachmentChunkDocument>(`${ATTACHMENT_BUCKET}.chunks`),
   }
 }
 
@@ -63,4 +72,20 @@ export async function createIndexes(collections: Collections): Promise<void> {
     { key: { calendarId: 1, webhookId: 1, at: 1, position: 1 }, name: 'deliveries_by_webhook' },
     { key: { at: 1 }, name: 'deliveries_by_time' },
   ])
+  await collections.attachmentFiles.createIndexes([
+    // An event's attachments, in list order; also finds one by id within its event.
+    {
+      key: {
+        'metadata.calendarId': 1,
+        'metadata.eventId': 1,
+        'metadata.createdAt': 1,
+        'metadata.attachmentId': 1,
+      },
+      name: 'attachments_by_event',
+    },
+    // Housekeeping: uploads left pending or deleting by a crash.
+    { key: { 'metadata.state': 1, uploadDate: 1 }, name: 'attachments_by_state' },
+  ])
+  // GridFS's own indexes (filename and upload date; chunks by file and number) are created by the
+  // driver on the bucket's first upload.
 }

@@ -20,6 +20,7 @@ import type {
 } from '@scheduler/core'
 import { ObjectId } from 'mongodb'
 import type {
+  AttachmentRecord,
   DeliveryRecord,
   IdempotencyRecord,
   IdempotencyWrite,
@@ -205,6 +206,42 @@ export interface DeliveryDocument {
   at: Date
   /** Insertion order, the tie-breaker among attempts recorded in the same millisecond. */
   position: ObjectId
+}
+
+/**
+ * An attachment's life in GridFS, which has no transactions: its bytes are uploaded as `pending`, made
+ * `stored` by a transaction that also checks the event, and marked `deleting` (in the transaction that
+ * deletes its event, or by `deleteAttachment`) before its chunks and file document are removed. Only
+ * `stored` attachments are visible; `purgeExpired` finishes what a crash left half done.
+ */
+export type AttachmentState = 'pending' | 'stored' | 'deleting'
+
+export interface AttachmentMetadata {
+  attachmentId: string
+  calendarId: string
+  eventId: string
+  contentType: string
+  sha256: string
+  createdAt: Date
+  state: AttachmentState
+}
+
+/** A GridFS file document of the `attachments` bucket (`attachments.files`). */
+export interface AttachmentFileDocument {
+  _id: ObjectId
+  length: number
+  chunkSize: number
+  filename: string
+  uploadDate: Date
+  metadata: AttachmentMetadata
+}
+
+/** A GridFS chunk of the `attachments` bucket (`attachments.chunks`). */
+export interface AttachmentChunkDocument {
+  _id: ObjectId
+  files_id: ObjectId
+  n: number
+  data: unknown
 }
 
 export function toDate(instant: Instant): Date {
@@ -597,5 +634,32 @@ export function deliveryFromDocument(document: DeliveryDocument): DeliveryRecord
     responseStatus: document.responseStatus,
     error: document.error,
     at: document.at.getTime(),
+  }
+}
+
+/** The metadata of a new upload (`pending` until its transaction makes it `stored`). */
+export function attachmentMetadataOf(attachment: AttachmentRecord): AttachmentMetadata {
+  return {
+    attachmentId: attachment.id,
+    calendarId: attachment.calendarId,
+    eventId: attachment.eventId,
+    contentType: attachment.contentType,
+    sha256: attachment.sha256,
+    createdAt: toDate(attachment.createdAt),
+    state: 'pending',
+  }
+}
+
+export function attachmentFromDocument(document: AttachmentFileDocument): AttachmentRecord {
+  const { metadata } = document
+  return {
+    id: metadata.attachmentId,
+    calendarId: metadata.calendarId,
+    eventId: metadata.eventId,
+    filename: document.filename,
+    contentType: metadata.contentType,
+    size: document.length,
+    sha256: metadata.sha256,
+    createdAt: metadata.createdAt.getTime(),
   }
 }

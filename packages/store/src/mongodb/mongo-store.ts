@@ -1,7 +1,10 @@
 import type { EventRecord, Instant } from '@scheduler/core'
 import { type ClientSession, type Db, MongoClient, type TransactionOptions, WriteConcern } from 'mongodb'
+import { checkAttachment } from '../attachment-checks.js'
 import { cursorKeysOf, encodeCursor } from '../cursor.js'
 import {
+  type AttachmentRecord,
+  EventNotFoundError,
   type EventPage,
   type IdempotencyRecord,
   type IdempotencyWrite,
@@ -10,8 +13,10 @@ import {
   StaleJobError,
   type Store,
 } from '../port.js'
+import { makeAttachmentFiles } from './mongo-attachments.js'
 import { type Collections, collectionsOf, createIndexes } from './mongo-collections.js'
 import {
+  attachmentFromDocument,
   busyFromDocument,
   busyToDocument,
   calendarFromDocument,
@@ -143,9 +148,27 @@ function atMost(limit: number): number {
   return Number.isSafeInteger(whole) && whole > 0 ? whole : 0
 }
 
+function eventNotFound(attachment: AttachmentRecord): EventNotFoundError {
+  return new EventNotFoundError(
+    `Event ${attachment.eventId} does not exist in calendar ${attachment.calendarId}`,
+  )
+}
+
 function mongoStore(client: MongoClient, db: Db): Store {
   const collections: Collections = collectionsOf(db)
-  const { calendars, revisions, events, jobs, idempotency, busy, webhooks, outbox, deliveries } = collections
+  const {
+    calendars,
+    revisions,
+    events,
+    jobs,
+    idempotency,
+    busy,
+    webhooks,
+    outbox,
+    deliveries,
+    attachmentFiles,
+  } = collections
+  const gridFs = makeAttachmentFiles(db, collections)
   // Calendars whose revision document is known to exist (see `ensureRevision`).
   const revisionsCreated = new Set<string>()
 
@@ -406,6 +429,16 @@ function mongoStore(client: MongoClient, db: Db): Store {
               { calendarId: plan.calendarId, _id: { $in: plan.deletions } },
               { session },
             )
+            // Their attachments disappear with them, in this transaction; the bytes follow after it.
+            await attachmentFiles.updateMany(
+              {
+                'metadata.calendarId': plan.calendarId,
+                'metadata.eventId': { $in: plan.deletions },
+                'metadata.state': 'stored',
+              },
+              { $set: { 'metadata.state': 'deleting' } },
+              { session },
+            )
           }
           await assertNoOverlap(session, plan.jobId, upserts)
           await jobs.updateOne(
@@ -424,6 +457,16 @@ function mongoStore(client: MongoClient, db: Db): Store {
             await outbox.insertMany(plan.messages.map(messageToDocument), { session })
           }
         })
+        if (plan.deletions.length > 0) {
+          // GridFS is not transactional: the deleted events' attachment bytes are removed right after the
+          // commit. The plan is applied either way; a removal cut short here is finished by purgeExpired.
+          await gridFs
+            .removeDeleting({
+              'metadata.calendarId': plan.calendarId,
+              'metadata.eventId': { $in: plan.deletions },
+            })
+            .catch(() => undefined)
+        }
       }),
 
     failJob: (calendarId, jobId, error, at) =>
@@ -471,6 +514,100 @@ function mongoStore(client: MongoClient, db: Db): Store {
           .sort({ start: 1, end: 1 })
           .toArray()
         return documents.map(busyFromDocument)
+      }),
+
+    putAttachment: (meta, bytes, write) =>
+      guarded(async () => {
+        checkAttachment(meta, bytes)
+        // Checked first so that nothing is uploaded for an unknown event; checked again below, atomically.
+        const event = await events.findOne(
+          { _id: meta.eventId, calendarId: meta.calendarId },
+          { projection: { _id: 1 } },
+        )
+        if (event === null) throw eventNotFound(meta)
+        await ensureRevision(meta.calendarId)
+        const fileId = await gridFs.upload(meta, bytes)
+        let result: IdempotentResult<AttachmentRecord>
+        try {
+          result = await idempotently(meta.calendarId, write, async (session) => {
+            const current = await events.findOne(
+              { _id: meta.eventId, calendarId: meta.calendarId },
+              { session, projection: { _id: 1 } },
+            )
+            if (current === null) throw eventNotFound(meta)
+            // Plans increment the revision too: a plan that deletes the event either commits first (the
+            // event is gone when this runs again) or conflicts and runs after this (and marks the file).
+            await revisions.updateOne(
+              { _id: meta.calendarId },
+              { $inc: { revision: 1 }, $setOnInsert: { calendarId: meta.calendarId } },
+              { upsert: true, session },
+            )
+            const stored = await attachmentFiles.updateOne(
+              { _id: fileId, 'metadata.state': 'pending' },
+              { $set: { 'metadata.state': 'stored' } },
+              { session },
+            )
+            if (stored.matchedCount === 0) {
+              throw new Error(`The upload of attachment ${meta.id} vanished before it was stored`)
+            }
+            return meta
+          })
+        } catch (error) {
+          await gridFs.discard([fileId]).catch(() => undefined)
+          throw error
+        }
+        if (result.kind === 'replay') await gridFs.discard([fileId]).catch(() => undefined)
+        return result
+      }),
+
+    listAttachments: (calendarId, eventId) =>
+      guarded(async () => {
+        const documents = await attachmentFiles
+          .find({
+            'metadata.calendarId': calendarId,
+            'metadata.eventId': eventId,
+            'metadata.state': 'stored',
+          })
+          .sort({ 'metadata.createdAt': 1, 'metadata.attachmentId': 1 })
+          .toArray()
+        return documents.map(attachmentFromDocument)
+      }),
+
+    getAttachment: (calendarId, eventId, id) =>
+      guarded(async () => {
+        const filter = {
+          'metadata.calendarId': calendarId,
+          'metadata.eventId': eventId,
+          'metadata.attachmentId': id,
+          'metadata.state': 'stored' as const,
+        }
+        const document = await attachmentFiles.findOne(filter)
+        if (document === null) return null
+        try {
+          return { meta: attachmentFromDocument(document), bytes: await gridFs.read(document._id) }
+        } catch (error) {
+          // Deleted while it was being read: as if it had been deleted before.
+          if ((await attachmentFiles.findOne(filter, { projection: { _id: 1 } })) === null) return null
+          throw error
+        }
+      }),
+
+    deleteAttachment: (calendarId, eventId, id) =>
+      guarded(async () => {
+        const marked = await attachmentFiles.findOneAndUpdate(
+          {
+            'metadata.calendarId': calendarId,
+            'metadata.eventId': eventId,
+            'metadata.attachmentId': id,
+            'metadata.state': 'stored',
+          },
+          { $set: { 'metadata.state': 'deleting' } },
+          { projection: { _id: 1 } },
+        )
+        if (marked === null) return false
+        // Invisible from here on; a removal cut short is finished by purgeExpired.
+        await gridFs.removeDeleting({ _id: marked._id }).catch(() => undefined)
+        return true
       }),
 
     createWebhook: (webhook, write) =>
@@ -560,6 +697,12 @@ function mongoStore(client: MongoClient, db: Db): Store {
         })
         await outbox.deleteMany({ dispatchedAt: { $lt: cutoff } })
         await deliveries.deleteMany({ at: { $lt: cutoff } })
+        // Attachment uploads abandoned by a crash, and removals that one cut short.
+        await attachmentFiles.updateMany(
+          { 'metadata.state': 'pending', uploadDate: { $lt: cutoff } },
+          { $set: { 'metadata.state': 'deleting' } },
+        )
+        await gridFs.removeDeleting({})
       }),
   }
   return store

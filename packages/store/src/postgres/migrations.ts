@@ -137,5 +137,29 @@ CREATE INDEX webhook_deliveries_by_webhook
 CREATE INDEX webhook_deliveries_by_at ON webhook_deliveries (at);
 `
 
+// Attachments live with their event: the foreign key refuses an attachment of an unknown event and
+// deletes an event's attachments in the same statement (so in the same transaction) as the event.
+const attachments = `
+CREATE TABLE attachments (
+  calendar_id text COLLATE "C" NOT NULL,
+  event_id text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  filename text NOT NULL,
+  content_type text NOT NULL,
+  size bigint NOT NULL CHECK (size >= 0),
+  sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  content bytea NOT NULL,
+  created_at timestamptz NOT NULL,
+  -- Also the index that the listing and the cascading delete use (its prefix is the foreign key).
+  PRIMARY KEY (calendar_id, event_id, id),
+  CONSTRAINT attachments_size_matches CHECK (octet_length(content) = size),
+  CONSTRAINT attachments_event_fk FOREIGN KEY (calendar_id, event_id)
+    REFERENCES events (calendar_id, id) ON DELETE CASCADE
+);
+`
+
 /** The schema, in order. Append new migrations; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', sql: initialSchema }]
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial schema', sql: initialSchema },
+  { version: 2, name: 'attachments', sql: attachments },
+]

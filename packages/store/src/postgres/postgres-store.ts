@@ -1,9 +1,12 @@
 import type { CalendarSettings, EventStatus, Interval } from '@scheduler/core'
 import pg from 'pg'
+import { checkAttachment } from '../attachment-checks.js'
 import { cursorKeysOf, decodeCursor, encodeCursor } from '../cursor.js'
 import {
+  type AttachmentRecord,
   type DeliveryRecord,
   type EventListQuery,
+  EventNotFoundError,
   type EventPage,
   type IdempotencyRecord,
   type IdempotencyWrite,
@@ -16,6 +19,10 @@ import {
 } from '../port.js'
 import { ensureDatabase, errorCode, inTransaction, mapError, migrate, type Queryable } from './connection.js'
 import {
+  ATTACHMENT_COLUMNS,
+  type AttachmentRow,
+  attachmentFromRecord,
+  attachmentToRecord,
   type CalendarRow,
   calendarToRecord,
   DELIVERY_COLUMNS,
@@ -58,6 +65,7 @@ const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
 // either succeeds or fails cleanly with OverlapError.
 const DEADLOCK_DETECTED = '40P01'
 const SERIALIZATION_FAILURE = '40001'
+const FOREIGN_KEY_VIOLATION = '23503'
 const PLAN_ATTEMPTS = 5
 // Bind parameters per statement are limited to 65535; multi-row inserts are cut into chunks of this many rows.
 const ROWS_PER_INSERT = 500
@@ -302,6 +310,60 @@ function makePostgresStore(pool: pg.Pool): Store {
       return rows.map(intervalToRecord)
     },
 
+    async putAttachment(meta, bytes, idempotency) {
+      checkAttachment(meta, bytes)
+      try {
+        return await inTransaction(pool, async (client): Promise<IdempotentResult<AttachmentRecord>> => {
+          const replay = await claimIdempotency(client, meta.calendarId, idempotency)
+          if (replay !== null) return { kind: 'replay', record: replay }
+          await client.query(
+            `INSERT INTO attachments (${ATTACHMENT_COLUMNS.join(', ')}, content)
+             VALUES (${placeholders(ATTACHMENT_COLUMNS.length + 1)})`,
+            [...attachmentFromRecord(meta), bytes],
+          )
+          return { kind: 'done', value: meta }
+        })
+      } catch (error) {
+        // attachments_event_fk: the event does not exist (or its deletion committed first).
+        if (errorCode(error) === FOREIGN_KEY_VIOLATION) {
+          throw new EventNotFoundError(
+            `Event ${meta.eventId} does not exist in calendar ${meta.calendarId}`,
+            {
+              cause: error,
+            },
+          )
+        }
+        throw error
+      }
+    },
+
+    async listAttachments(calendarId, eventId) {
+      const rows = await query<AttachmentRow>(
+        `SELECT ${ATTACHMENT_COLUMNS.join(', ')} FROM attachments
+         WHERE calendar_id = $1 AND event_id = $2 ORDER BY created_at, id`,
+        [calendarId, eventId],
+      )
+      return rows.map(attachmentToRecord)
+    },
+
+    async getAttachment(calendarId, eventId, id) {
+      const rows = await query<AttachmentRow & { content: Buffer }>(
+        `SELECT ${ATTACHMENT_COLUMNS.join(', ')}, content FROM attachments
+         WHERE calendar_id = $1 AND event_id = $2 AND id = $3`,
+        [calendarId, eventId, id],
+      )
+      const row = rows[0]
+      return row === undefined ? null : { meta: attachmentToRecord(row), bytes: row.content }
+    },
+
+    async deleteAttachment(calendarId, eventId, id) {
+      const rows = await query(
+        'DELETE FROM attachments WHERE calendar_id = $1 AND event_id = $2 AND id = $3 RETURNING id',
+        [calendarId, eventId, id],
+      )
+      return rows.length > 0
+    },
+
     async createWebhook(webhook, idempotency) {
       return inTransaction(pool, async (client): Promise<IdempotentResult<WebhookRecord>> => {
         const replay = await claimIdempotency(client, webhook.calendarId, idempotency)
@@ -456,6 +518,7 @@ async function writePlan(client: pg.PoolClient, plan: StorePlan): Promise<void> 
     `ON CONFLICT (calendar_id, id) DO UPDATE SET ${EVENT_UPDATES}`,
   )
   if (plan.deletions.length > 0) {
+    // Their attachments go with them (attachments_event_fk cascades), in this transaction.
     await client.query('DELETE FROM events WHERE calendar_id = $1 AND id = ANY($2::text[])', [
       calendarId,
       plan.deletions,

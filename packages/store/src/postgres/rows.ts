@@ -10,7 +10,13 @@ import type {
   StoredStatus,
   WebhookEventType,
 } from '@scheduler/core'
-import type { DeliveryRecord, IdempotencyRecord, OutboxMessage, WebhookRecord } from '../port.js'
+import type {
+  AttachmentRecord,
+  DeliveryRecord,
+  IdempotencyRecord,
+  OutboxMessage,
+  WebhookRecord,
+} from '../port.js'
 
 // Rows as the driver answers them: timestamptz as Date, jsonb parsed, integer as number.
 // Parameters go the other way: instants as ISO strings, JSON as text (the driver would turn a JS array
@@ -347,5 +353,55 @@ export function deliveryFromRecord(delivery: DeliveryRecord): unknown[] {
     delivery.responseStatus,
     delivery.error,
     toTimestamp(delivery.at),
+  ]
+}
+
+export interface AttachmentRow {
+  calendar_id: string
+  event_id: string
+  id: string
+  filename: string
+  content_type: string
+  /** bigint: the driver answers it as text. */
+  size: string
+  sha256: string
+  created_at: Date
+}
+
+/** The attachments table's columns except the content, in the order of `attachmentFromRecord`'s values. */
+export const ATTACHMENT_COLUMNS = [
+  'calendar_id',
+  'event_id',
+  'id',
+  'filename',
+  'content_type',
+  'size',
+  'sha256',
+  'created_at',
+] as const
+
+export function attachmentToRecord(row: AttachmentRow): AttachmentRecord {
+  return {
+    id: row.id,
+    calendarId: row.calendar_id,
+    eventId: row.event_id,
+    filename: row.filename,
+    contentType: row.content_type,
+    size: Number(row.size),
+    sha256: row.sha256,
+    createdAt: toInstant(row.created_at),
+  }
+}
+
+export function attachmentFromRecord(attachment: AttachmentRecord): unknown[] {
+  return [
+    attachment.calendarId,
+    attachment.eventId,
+    attachment.id,
+    attachment.filename,
+    attachment.contentType,
+    attachment.size,
+    attachment.sha256,
+    toTimestamp(attachment.createdAt),
   ]
 }

@@ -13,6 +13,7 @@ import type { preValidationHookHandler } from 'fastify'
 import { NotFoundProblem, ValidationProblem } from '../../../errors.js'
 import { instantAt } from '../../../services/event-requests.js'
 import { IdParams, problemResponses } from '../../route-schemas.js'
+import attachmentRoutes from './attachments/index.js'
 import intakeRoutes from './intake.js'
 import previewRoutes from './preview.js'
 
@@ -135,6 +136,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   await app.register(previewRoutes)
   await app.register(intakeRoutes)
+  await app.register(attachmentRoutes, { prefix: '/:id/attachments' })
 }
 
 export default eventRoutes
