@@ -12,6 +12,7 @@ import {
 import { openStore } from '@scheduler/store'
 import { Worker } from 'bullmq'
 import type { Logger } from 'pino'
+import { createHousekeeping } from './housekeeping.js'
 import { createJobReconciler } from './job-reconciler.js'
 import { createOutboxDispatcher } from './outbox-dispatcher.js'
 import {
@@ -30,7 +31,7 @@ export interface RunningWorker {
 /**
  * Wires the worker process: the placement worker (the calendar's one writer, concurrency 1 here and
  * globally), the reconciler that re-enqueues persisted but unqueued jobs, the outbox dispatcher and the
- * webhook delivery worker, and the /metrics endpoint.
+ * webhook delivery worker, housekeeping, and the /metrics endpoint.
  */
 export async function startWorker(config: Config, logger: Logger): Promise<RunningWorker> {
   const clock = () => Date.now()
@@ -131,8 +132,14 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     clock,
     onError: (error) => logger.warn({ err: error }, 'reconciler pass failed'),
   })
+  const housekeeping = createHousekeeping({
+    store,
+    clock,
+    onError: (error) => logger.warn({ err: error }, 'housekeeping pass failed'),
+  })
   reconciler.start()
   dispatcher.start()
+  housekeeping.start()
 
   let metricsServer: Server | null = null
   if (config.WORKER_METRICS_PORT > 0)
@@ -147,6 +154,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       // close the queues, Redis and the store.
       await reconciler.stop()
       await dispatcher.stop()
+      await housekeeping.stop()
       await Promise.all([placementWorker.close(), deliveryWorker.close()])
       await Promise.all([placementQueue.close(), deliveryQueue.close()])
       await Promise.all([queueConnection.quit(), workerConnection.quit()])

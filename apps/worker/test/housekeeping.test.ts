@@ -1,0 +1,38 @@
+import { CALENDAR_ID_DEFAULT } from '@scheduler/core'
+import { openStore } from '@scheduler/store'
+import t from 'tap'
+import { aJob, anIdempotencyWrite, aPlan } from '../../../packages/store/test/builders.js'
+import { freshPostgres } from '../../../packages/store/test/helpers/fresh-postgres.js'
+import { createHousekeeping, RETENTION_MS } from '../src/housekeeping.js'
+
+const DAY = 86_400_000
+
+t.test('housekeeping removes finished jobs and keys past the retention, keeps the rest', async (t) => {
+  const store = await openStore(await freshPostgres(t))
+  t.teardown(() => store.close())
+  const now = Date.now()
+  const old = now - RETENTION_MS - DAY
+  const oldKey = anIdempotencyWrite({ createdAt: old })
+  const oldJob = aJob({ createdAt: old })
+  const recentJob = aJob({ createdAt: now - DAY })
+  await store.submit({ calendarId: CALENDAR_ID_DEFAULT, job: oldJob, idempotency: oldKey })
+  await store.submit({ calendarId: CALENDAR_ID_DEFAULT, job: recentJob })
+  const finished = (at: number) => ({
+    state: 'completed' as const,
+    outcome: { displaced: [] },
+    error: null,
+    finishedAt: at,
+  })
+  await store.applyPlan(aPlan(oldJob, { job: finished(old) }))
+  await store.applyPlan(aPlan(recentJob, { job: finished(now - DAY) }))
+
+  const errors: unknown[] = []
+  const housekeeping = createHousekeeping({ store, clock: () => now, onError: (error) => errors.push(error) })
+  housekeeping.start()
+  await housekeeping.stop()
+
+  t.same(errors, [])
+  t.equal(await store.getJob(CALENDAR_ID_DEFAULT, oldJob.id), null, 'a job finished over a week ago is gone')
+  t.ok(await store.getJob(CALENDAR_ID_DEFAULT, recentJob.id), 'a job finished yesterday is kept (≥ 24 h)')
+  t.equal(await store.findIdempotency(CALENDAR_ID_DEFAULT, oldKey.key, old + 1), null, 'the old key is gone')
+})
