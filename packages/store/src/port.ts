@@ -70,7 +70,16 @@ export interface Store {
   ): Promise<void>
 
   // Attendees' busy times (follow-up 1)
-  putBusy(calendarId: string, email: string, busy: Interval[]): Promise<void>
+  /**
+   * Replaces the attendee's busy times (the email compared lower-cased) and answers them, recording the
+   * idempotency key with them when given (a stored, unexpired key answers its record and writes nothing).
+   */
+  putBusy(
+    calendarId: string,
+    email: string,
+    busy: Interval[],
+    idempotency?: IdempotencyWrite,
+  ): Promise<IdempotentResult<Interval[]>>
   getBusy(calendarId: string, email: string): Promise<Interval[]>
   /** The busy intervals of any of `emails` that overlap `range`. */
   busyOverlapping(calendarId: string, emails: string[], range: Interval): Promise<Interval[]>
@@ -93,8 +102,17 @@ export interface Store {
     eventId: string,
     id: string,
   ): Promise<{ meta: AttachmentRecord; bytes: Buffer } | null>
-  /** Answers false when the event has no such attachment. */
-  deleteAttachment(calendarId: string, eventId: string, id: string): Promise<boolean>
+  /**
+   * Answers `done` with false when the event has no such attachment. The idempotency key, when given, is
+   * recorded with the deletion (a stored, unexpired key answers its record and deletes nothing); a deletion
+   * that finds nothing records no key.
+   */
+  deleteAttachment(
+    calendarId: string,
+    eventId: string,
+    id: string,
+    idempotency?: IdempotencyWrite,
+  ): Promise<IdempotentResult<boolean>>
 
   // Webhooks and their outbox (issue 4)
   createWebhook(
@@ -103,8 +121,16 @@ export interface Store {
   ): Promise<IdempotentResult<WebhookRecord>>
   listWebhooks(calendarId: string): Promise<WebhookRecord[]>
   getWebhook(calendarId: string, id: string): Promise<WebhookRecord | null>
-  /** Answers false when there was no such webhook. */
-  deleteWebhook(calendarId: string, id: string): Promise<boolean>
+  /**
+   * Answers `done` with false when there was no such webhook. The idempotency key, when given, is recorded
+   * with the deletion (a stored, unexpired key answers its record and deletes nothing); a deletion that
+   * finds nothing records no key.
+   */
+  deleteWebhook(
+    calendarId: string,
+    id: string,
+    idempotency?: IdempotencyWrite,
+  ): Promise<IdempotentResult<boolean>>
   /** Outbox messages not yet handed to the delivery queue, oldest first. */
   undispatchedMessages(limit: number): Promise<OutboxMessage[]>
   markDispatched(messageIds: string[], at: Instant): Promise<void>

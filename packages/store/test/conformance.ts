@@ -585,7 +585,10 @@ export function conformanceSuite(t: Test, name: string, open: () => Promise<Open
     scenario('busy times: replaced per attendee, matched case-insensitively', async (t, store) => {
       const morning = { start: T0, end: T0 + HOUR }
       const noon = { start: T0 + 3 * HOUR, end: T0 + 4 * HOUR }
-      await store.putBusy(CAL, 'Ann@Example.com', [noon, morning])
+      t.strictSame(await store.putBusy(CAL, 'Ann@Example.com', [noon, morning]), {
+        kind: 'done',
+        value: [noon, morning],
+      })
       t.strictSame(byStart(await store.getBusy(CAL, 'ann@example.com')), [morning, noon])
       t.strictSame(byStart(await store.getBusy(CAL, 'ANN@EXAMPLE.COM')), [morning, noon])
       t.strictSame(await store.getBusy(OTHER, 'ann@example.com'), [])
@@ -612,6 +615,35 @@ export function conformanceSuite(t: Test, name: string, open: () => Promise<Open
       t.strictSame(await store.getBusy(CAL, 'ann@example.com'), [], 'cleared')
       t.strictSame(await store.getBusy(CAL, 'bob@example.com'), [bob], 'other attendees untouched')
     })
+
+    scenario(
+      'putBusy with an idempotency key records it and replays it, writing nothing more',
+      async (t, store) => {
+        const morning = { start: T0, end: T0 + HOUR }
+        const key = anIdempotencyWrite({
+          createdAt: T0,
+          response: { status: 200, body: { email: 'ann@example.com', busy: [] } },
+        })
+        t.strictSame(await store.putBusy(CAL, 'Ann@Example.com', [morning], key), {
+          kind: 'done',
+          value: [morning],
+        })
+        t.strictSame(await store.findIdempotency(CAL, key.key, T0 + MINUTE), { ...key, calendarId: CAL })
+
+        const replay = await store.putBusy(CAL, 'ann@example.com', [], {
+          ...key,
+          requestHash: 'sha256:another-request',
+          createdAt: T0 + MINUTE,
+        })
+        t.strictSame(replay, { kind: 'replay', record: { ...key, calendarId: CAL } })
+        t.strictSame(await store.getBusy(CAL, 'ann@example.com'), [morning], 'a replay writes nothing')
+
+        const later = { ...key, requestHash: 'sha256:later-request', createdAt: T0 + DAY }
+        t.strictSame(await store.putBusy(CAL, 'ann@example.com', [], later), { kind: 'done', value: [] })
+        t.strictSame(await store.getBusy(CAL, 'ann@example.com'), [], 'an expired key is recorded anew')
+        t.strictSame(await store.findIdempotency(CAL, key.key, T0 + DAY), { ...later, calendarId: CAL })
+      },
+    )
 
     scenario('attachments: put, list oldest first, get the bytes back, delete', async (t, store) => {
       const event = anEvent()
@@ -652,10 +684,19 @@ export function conformanceSuite(t: Test, name: string, open: () => Promise<Open
       t.equal(await store.getAttachment(OTHER, event.id, newer.meta.id), null, 'not in another calendar')
       t.equal(await store.getAttachment(CAL, event.id, 'att_unknown'), null)
 
-      t.equal(await store.deleteAttachment(CAL, sibling.id, newer.meta.id), false, 'not under that event')
-      t.equal(await store.deleteAttachment(OTHER, event.id, newer.meta.id), false, 'not in that calendar')
-      t.equal(await store.deleteAttachment(CAL, event.id, newer.meta.id), true)
-      t.equal(await store.deleteAttachment(CAL, event.id, newer.meta.id), false, 'already gone')
+      const notFound = { kind: 'done', value: false }
+      t.strictSame(
+        await store.deleteAttachment(CAL, sibling.id, newer.meta.id),
+        notFound,
+        'not under that event',
+      )
+      t.strictSame(
+        await store.deleteAttachment(OTHER, event.id, newer.meta.id),
+        notFound,
+        'not in that calendar',
+      )
+      t.strictSame(await store.deleteAttachment(CAL, event.id, newer.meta.id), { kind: 'done', value: true })
+      t.strictSame(await store.deleteAttachment(CAL, event.id, newer.meta.id), notFound, 'already gone')
       t.equal(await store.getAttachment(CAL, event.id, newer.meta.id), null)
       t.strictSame(await store.listAttachments(CAL, event.id), [older.meta, empty.meta])
       t.strictSame(
@@ -708,6 +749,45 @@ export function conformanceSuite(t: Test, name: string, open: () => Promise<Open
       t.equal(await store.findIdempotency(CAL, otherKey.key, T0), null, 'a refused write records no key')
     })
 
+    scenario('deleteAttachment with an idempotency key records it with the deletion', async (t, store) => {
+      const event = anEvent()
+      await seed(store, [event])
+      const first = anAttachment(event, undefined, { createdAt: T0 })
+      const second = anAttachment(event, undefined, { createdAt: T0 + MINUTE })
+      for (const { meta, bytes } of [first, second]) await store.putAttachment(meta, bytes)
+
+      const key = anIdempotencyWrite({ createdAt: T0, response: { status: 204, body: null } })
+      t.strictSame(await store.deleteAttachment(CAL, event.id, first.meta.id, key), {
+        kind: 'done',
+        value: true,
+      })
+      t.strictSame(await store.findIdempotency(CAL, key.key, T0 + MINUTE), { ...key, calendarId: CAL })
+
+      const again = { ...key, createdAt: T0 + MINUTE }
+      t.strictSame(await store.deleteAttachment(CAL, event.id, first.meta.id, again), {
+        kind: 'replay',
+        record: { ...key, calendarId: CAL },
+      })
+      const another = { ...key, requestHash: 'sha256:another-request', createdAt: T0 + MINUTE }
+      t.strictSame(await store.deleteAttachment(CAL, event.id, second.meta.id, another), {
+        kind: 'replay',
+        record: { ...key, calendarId: CAL },
+      })
+      t.strictSame(await store.listAttachments(CAL, event.id), [second.meta], 'a replay deletes nothing')
+
+      const unused = anIdempotencyWrite({ createdAt: T0, response: { status: 204, body: null } })
+      t.strictSame(await store.deleteAttachment(CAL, event.id, 'att_unknown', unused), {
+        kind: 'done',
+        value: false,
+      })
+      t.equal(await store.findIdempotency(CAL, unused.key, T0), null, 'nothing deleted, no key recorded')
+      t.strictSame(await store.deleteAttachment(CAL, event.id, second.meta.id, unused), {
+        kind: 'done',
+        value: true,
+      })
+      t.strictSame(await store.listAttachments(CAL, event.id), [])
+    })
+
     scenario('deleting an event in a plan deletes its attachments, and only its', async (t, store) => {
       const doomed = anEvent()
       const kept = anEvent()
@@ -725,7 +805,10 @@ export function conformanceSuite(t: Test, name: string, open: () => Promise<Open
       t.strictSame(await store.listAttachments(CAL, doomed.id), [])
       t.equal(await store.getAttachment(CAL, doomed.id, big.meta.id), null)
       t.equal(await store.getAttachment(CAL, doomed.id, small.meta.id), null)
-      t.equal(await store.deleteAttachment(CAL, doomed.id, small.meta.id), false)
+      t.strictSame(await store.deleteAttachment(CAL, doomed.id, small.meta.id), {
+        kind: 'done',
+        value: false,
+      })
       t.strictSame(await store.listAttachments(CAL, kept.id), [other.meta], 'another event keeps its own')
       const late = anAttachment(doomed)
       await rejectsWith(
@@ -767,12 +850,69 @@ export function conformanceSuite(t: Test, name: string, open: () => Promise<Open
       t.strictSame(byId(await store.listWebhooks(CAL)), byId([first, second]))
       t.strictSame(await store.getWebhook(CAL, first.id), first)
       t.equal(await store.getWebhook(OTHER, first.id), null)
-      t.equal(await store.deleteWebhook(OTHER, first.id), false, 'not in that calendar')
-      t.equal(await store.deleteWebhook(CAL, first.id), true)
-      t.equal(await store.deleteWebhook(CAL, first.id), false, 'already gone')
+      const notFound = { kind: 'done', value: false }
+      t.strictSame(await store.deleteWebhook(OTHER, first.id), notFound, 'not in that calendar')
+      t.strictSame(await store.deleteWebhook(CAL, first.id), { kind: 'done', value: true })
+      t.strictSame(await store.deleteWebhook(CAL, first.id), notFound, 'already gone')
       t.equal(await store.getWebhook(CAL, first.id), null)
       t.strictSame(await store.listWebhooks(CAL), [second])
     })
+
+    scenario('deleteWebhook with an idempotency key records it with the deletion', async (t, store) => {
+      const first = aWebhook({ createdAt: T0 })
+      const second = aWebhook({ createdAt: T0 + MINUTE })
+      for (const webhook of [first, second]) await store.createWebhook(webhook)
+
+      const key = anIdempotencyWrite({ createdAt: T0, response: { status: 204, body: null } })
+      t.strictSame(await store.deleteWebhook(CAL, first.id, key), { kind: 'done', value: true })
+      t.strictSame(await store.findIdempotency(CAL, key.key, T0 + MINUTE), { ...key, calendarId: CAL })
+
+      t.strictSame(await store.deleteWebhook(CAL, first.id, { ...key, createdAt: T0 + MINUTE }), {
+        kind: 'replay',
+        record: { ...key, calendarId: CAL },
+      })
+      const another = { ...key, requestHash: 'sha256:another-request', createdAt: T0 + MINUTE }
+      t.strictSame(await store.deleteWebhook(CAL, second.id, another), {
+        kind: 'replay',
+        record: { ...key, calendarId: CAL },
+      })
+      t.strictSame(await store.listWebhooks(CAL), [second], 'a replay deletes nothing')
+
+      const unused = anIdempotencyWrite({ createdAt: T0, response: { status: 204, body: null } })
+      t.strictSame(await store.deleteWebhook(CAL, 'whk_unknown', unused), { kind: 'done', value: false })
+      t.equal(await store.findIdempotency(CAL, unused.key, T0), null, 'nothing deleted, no key recorded')
+      t.strictSame(await store.deleteWebhook(OTHER, second.id, unused), { kind: 'done', value: false })
+      t.equal(await store.findIdempotency(OTHER, unused.key, T0), null)
+      t.strictSame(await store.deleteWebhook(CAL, second.id, unused), { kind: 'done', value: true })
+      t.strictSame(await store.listWebhooks(CAL), [])
+    })
+
+    scenario(
+      'concurrent deletions with the same key: one deletes, the others replay it',
+      async (t, store) => {
+        for (let round = 0; round < 5; round++) {
+          const webhook = aWebhook({ createdAt: T0 })
+          await store.createWebhook(webhook)
+          const key = anIdempotencyWrite({ createdAt: T0, response: { status: 204, body: null } })
+          const results = await Promise.all(
+            Array.from({ length: 3 }, () => store.deleteWebhook(CAL, webhook.id, key)),
+          )
+          t.strictSame(
+            results.filter((result) => result.kind === 'done'),
+            [{ kind: 'done', value: true }],
+            `round ${round}: deleted once`,
+          )
+          t.strictSame(
+            results.filter((result) => result.kind === 'replay'),
+            [
+              { kind: 'replay', record: { ...key, calendarId: CAL } },
+              { kind: 'replay', record: { ...key, calendarId: CAL } },
+            ],
+            `round ${round}: the others replay`,
+          )
+        }
+      },
+    )
 
     scenario('outbox: undispatched oldest first, marked dispatched, read by id', async (t, store) => {
       const messages = [

@@ -297,6 +297,46 @@ t.test('webhooks', async (t) => {
     t.equal(tooLong.statusCode, 400)
   })
 
+  t.test(
+    'Idempotency-Key on DELETE: the same delete replays its 204, another request is a 422',
+    async (t) => {
+      const doomed = (
+        await register(app, { url: 'https://idem-delete.example.com/a' })
+      ).json<WebhookCreatedResource>()
+      const kept = (
+        await register(app, { url: 'https://idem-delete.example.com/b' })
+      ).json<WebhookCreatedResource>()
+      const headers = { ...manage(), 'idempotency-key': `delete-${newId('whk')}` }
+      const url = `/v1/webhooks/${doomed.id}`
+
+      const first = await app.inject({ method: 'DELETE', url, headers })
+      t.equal(first.statusCode, 204)
+      t.notOk(first.headers['idempotent-replayed'])
+      const again = await app.inject({ method: 'DELETE', url, headers })
+      t.equal(again.statusCode, 204, 'the recorded answer, not a 404')
+      t.equal(again.headers['idempotent-replayed'], 'true')
+      t.equal(again.body, '')
+
+      const other = await app.inject({ method: 'DELETE', url: `/v1/webhooks/${kept.id}`, headers })
+      t.equal(other.statusCode, 422, 'the key with another webhook')
+      const stillThere = await app.inject({
+        method: 'GET',
+        url: `/v1/webhooks/${kept.id}`,
+        headers: manage(),
+      })
+      t.equal(stillThere.statusCode, 200, 'the other webhook is kept')
+      const withoutKey = await app.inject({ method: 'DELETE', url, headers: manage() })
+      t.equal(withoutKey.statusCode, 404, 'without the key it is gone')
+
+      const missingKey = { ...manage(), 'idempotency-key': `missing-${newId('whk')}` }
+      const missingUrl = '/v1/webhooks/whk_missing'
+      t.equal((await app.inject({ method: 'DELETE', url: missingUrl, headers: missingKey })).statusCode, 404)
+      const missingAgain = await app.inject({ method: 'DELETE', url: missingUrl, headers: missingKey })
+      t.equal(missingAgain.statusCode, 404, 'a 404 records nothing')
+      t.notOk(missingAgain.headers['idempotent-replayed'])
+    },
+  )
+
   t.test('every route needs webhooks:manage (403) and a token (401)', async (t) => {
     const created = (
       await register(app, { url: 'https://scoped.example.com/a' })

@@ -154,6 +154,16 @@ function eventNotFound(attachment: AttachmentRecord): EventNotFoundError {
   )
 }
 
+/** Aborts a deletion that found nothing, together with the key it recorded. */
+class NothingDeleted extends Error {
+  override name = 'NothingDeleted'
+}
+
+/** A deletion's result, with whatever it removed reduced to whether it removed anything. */
+function deletedOf<T>(result: IdempotentResult<T | null>): IdempotentResult<boolean> {
+  return result.kind === 'replay' ? result : { kind: 'done', value: result.value !== null }
+}
+
 function mongoStore(client: MongoClient, db: Db): Store {
   const collections: Collections = collectionsOf(db)
   const {
@@ -219,6 +229,27 @@ function mongoStore(client: MongoClient, db: Db): Store {
         const record = await findIdempotencyRecord(calendarId, write.key, write.createdAt)
         if (record !== null) return { kind: 'replay', record }
       }
+      throw error
+    }
+  }
+
+  /**
+   * Deletes through `remove` (null when there is nothing to delete) in `idempotently`'s transaction. When
+   * `remove` finds nothing, the transaction is aborted with the key it recorded: a 404 records no key.
+   */
+  async function deleteIdempotently<T>(
+    calendarId: string,
+    write: IdempotencyWrite | undefined,
+    remove: (session: ClientSession) => Promise<T | null>,
+  ): Promise<IdempotentResult<T | null>> {
+    try {
+      return await idempotently(calendarId, write, async (session) => {
+        const removed = await remove(session)
+        if (removed === null && write !== undefined) throw new NothingDeleted()
+        return removed
+      })
+    } catch (error) {
+      if (error instanceof NothingDeleted) return { kind: 'done', value: null }
       throw error
     }
   }
@@ -478,10 +509,10 @@ function mongoStore(client: MongoClient, db: Db): Store {
         )
       }),
 
-    putBusy: (calendarId, email, intervals) =>
-      guarded(async () => {
+    putBusy: (calendarId, email, intervals, write) =>
+      guarded(() => {
         const address = normalizeEmail(email)
-        await transaction(async (session) => {
+        return idempotently(calendarId, write, async (session) => {
           await busy.deleteMany({ calendarId, email: address }, { session })
           if (intervals.length > 0) {
             await busy.insertMany(
@@ -489,6 +520,7 @@ function mongoStore(client: MongoClient, db: Db): Store {
               { session },
             )
           }
+          return intervals
         })
       }),
 
@@ -592,22 +624,26 @@ function mongoStore(client: MongoClient, db: Db): Store {
         }
       }),
 
-    deleteAttachment: (calendarId, eventId, id) =>
+    deleteAttachment: (calendarId, eventId, id, write) =>
       guarded(async () => {
-        const marked = await attachmentFiles.findOneAndUpdate(
-          {
-            'metadata.calendarId': calendarId,
-            'metadata.eventId': eventId,
-            'metadata.attachmentId': id,
-            'metadata.state': 'stored',
-          },
-          { $set: { 'metadata.state': 'deleting' } },
-          { projection: { _id: 1 } },
-        )
-        if (marked === null) return false
-        // Invisible from here on; a removal cut short is finished by purgeExpired.
-        await gridFs.removeDeleting({ _id: marked._id }).catch(() => undefined)
-        return true
+        const result = await deleteIdempotently(calendarId, write, async (session) => {
+          const marked = await attachmentFiles.findOneAndUpdate(
+            {
+              'metadata.calendarId': calendarId,
+              'metadata.eventId': eventId,
+              'metadata.attachmentId': id,
+              'metadata.state': 'stored',
+            },
+            { $set: { 'metadata.state': 'deleting' } },
+            { projection: { _id: 1 }, session },
+          )
+          return marked === null ? null : marked._id
+        })
+        if (result.kind === 'done' && result.value !== null) {
+          // Invisible from here on; a removal cut short is finished by purgeExpired.
+          await gridFs.removeDeleting({ _id: result.value }).catch(() => undefined)
+        }
+        return deletedOf(result)
       }),
 
     createWebhook: (webhook, write) =>
@@ -630,10 +666,13 @@ function mongoStore(client: MongoClient, db: Db): Store {
         return document === null ? null : webhookFromDocument(document)
       }),
 
-    deleteWebhook: (calendarId, id) =>
+    deleteWebhook: (calendarId, id, write) =>
       guarded(async () => {
-        const result = await webhooks.deleteOne({ _id: id, calendarId })
-        return result.deletedCount > 0
+        const result = await deleteIdempotently(calendarId, write, async (session) => {
+          const deleted = await webhooks.deleteOne({ _id: id, calendarId }, { session })
+          return deleted.deletedCount > 0 ? id : null
+        })
+        return deletedOf(result)
       }),
 
     undispatchedMessages: (limit) =>

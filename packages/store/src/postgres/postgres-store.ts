@@ -274,19 +274,23 @@ function makePostgresStore(pool: pg.Pool): Store {
       )
     },
 
-    async putBusy(calendarId, email, busy) {
-      await inTransaction(pool, async (client) => {
+    async putBusy(calendarId, email, busy, idempotency) {
+      return inTransaction(pool, async (client): Promise<IdempotentResult<Interval[]>> => {
+        const replay = await claimIdempotency(client, calendarId, idempotency)
+        if (replay !== null) return { kind: 'replay', record: replay }
         const address = email.toLowerCase()
         await client.query('DELETE FROM attendee_busy WHERE calendar_id = $1 AND email = $2', [
           calendarId,
           address,
         ])
-        if (busy.length === 0) return
-        await client.query(
-          `INSERT INTO attendee_busy (calendar_id, email, start_at, end_at)
-           SELECT $1, $2, s, e FROM unnest($3::timestamptz[], $4::timestamptz[]) AS t(s, e)`,
-          [calendarId, address, busy.map((b) => toTimestamp(b.start)), busy.map((b) => toTimestamp(b.end))],
-        )
+        if (busy.length > 0) {
+          await client.query(
+            `INSERT INTO attendee_busy (calendar_id, email, start_at, end_at)
+             SELECT $1, $2, s, e FROM unnest($3::timestamptz[], $4::timestamptz[]) AS t(s, e)`,
+            [calendarId, address, busy.map((b) => toTimestamp(b.start)), busy.map((b) => toTimestamp(b.end))],
+          )
+        }
+        return { kind: 'done', value: busy }
       })
     },
 
@@ -356,12 +360,14 @@ function makePostgresStore(pool: pg.Pool): Store {
       return row === undefined ? null : { meta: attachmentToRecord(row), bytes: row.content }
     },
 
-    async deleteAttachment(calendarId, eventId, id) {
-      const rows = await query(
-        'DELETE FROM attachments WHERE calendar_id = $1 AND event_id = $2 AND id = $3 RETURNING id',
-        [calendarId, eventId, id],
-      )
-      return rows.length > 0
+    async deleteAttachment(calendarId, eventId, id, idempotency) {
+      return deleteIdempotently(pool, calendarId, idempotency, async (client) => {
+        const deleted = await client.query(
+          'DELETE FROM attachments WHERE calendar_id = $1 AND event_id = $2 AND id = $3 RETURNING id',
+          [calendarId, eventId, id],
+        )
+        return deleted.rows.length > 0
+      })
     },
 
     async createWebhook(webhook, idempotency) {
@@ -393,12 +399,14 @@ function makePostgresStore(pool: pg.Pool): Store {
       return rows[0] === undefined ? null : webhookToRecord(rows[0])
     },
 
-    async deleteWebhook(calendarId, id) {
-      const rows = await query('DELETE FROM webhooks WHERE calendar_id = $1 AND id = $2 RETURNING id', [
-        calendarId,
-        id,
-      ])
-      return rows.length > 0
+    async deleteWebhook(calendarId, id, idempotency) {
+      return deleteIdempotently(pool, calendarId, idempotency, async (client) => {
+        const deleted = await client.query(
+          'DELETE FROM webhooks WHERE calendar_id = $1 AND id = $2 RETURNING id',
+          [calendarId, id],
+        )
+        return deleted.rows.length > 0
+      })
     },
 
     async undispatchedMessages(limit) {
@@ -495,6 +503,36 @@ async function claimIdempotency(
   const row = stored.rows[0]
   if (row === undefined) throw new Error(`Idempotency key ${write.key} vanished while it was being claimed`)
   return idempotencyToRecord(row)
+}
+
+/** Rolls back a deletion that found nothing, together with the key it claimed. */
+class NothingDeleted extends Error {
+  override name = 'NothingDeleted'
+}
+
+/**
+ * Runs `remove` in a transaction that records the idempotency key first (as `claimIdempotency` does), so a
+ * concurrent duplicate waits on the key and then replays. When `remove` finds nothing, the claim is rolled
+ * back with it: a 404 records no key.
+ */
+async function deleteIdempotently(
+  pool: pg.Pool,
+  calendarId: string,
+  write: IdempotencyWrite | undefined,
+  remove: (client: Queryable) => Promise<boolean>,
+): Promise<IdempotentResult<boolean>> {
+  try {
+    return await inTransaction(pool, async (client): Promise<IdempotentResult<boolean>> => {
+      const replay = await claimIdempotency(client, calendarId, write)
+      if (replay !== null) return { kind: 'replay', record: replay }
+      const deleted = await remove(client)
+      if (!deleted && write !== undefined) throw new NothingDeleted()
+      return { kind: 'done', value: deleted }
+    })
+  } catch (error) {
+    if (error instanceof NothingDeleted) return { kind: 'done', value: false }
+    throw error
+  }
 }
 
 async function writePlan(client: pg.PoolClient, plan: StorePlan): Promise<void> {

@@ -62,8 +62,9 @@ const attendeeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Replaces every busy time registered for the attendee (`[]` clears them). Applies to placements ' +
           'made from now on; events already placed keep their time. PUT is idempotent by nature: repeating ' +
-          'it has the same effect. `Idempotency-Key` is accepted and checked (1–255 characters; a key ' +
-          'already used with another request is a 422) but not recorded.',
+          'it has the same effect. `Idempotency-Key` (1–255 characters) is recorded with the change: the ' +
+          'same key with the same request answers the recorded 200 again (`Idempotent-Replayed: true`) and ' +
+          'writes nothing; the key with another request is a 422.',
         params: EmailParams,
         headers: ChangeHeaders,
         body: ref(BusyTimesRequestSchema),
@@ -74,10 +75,20 @@ const attendeeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const email = request.params.email.toLowerCase()
       const busy = busyOf(request.body)
       const context = app.idempotency.of(request)
-      const stored = await app.idempotency.lookup(context, Date.now())
+      const now = Date.now()
+      const stored = await app.idempotency.lookup(context, now)
       if (stored) return app.idempotency.replay(reply, stored)
-      await app.store.putBusy(calendarId, email, busy)
-      return busyTimesResource(email, busy)
+      const body = busyTimesResource(email, busy)
+      const result = await app.store.putBusy(
+        calendarId,
+        email,
+        busy,
+        app.idempotency.record(context, { status: 200, body }, now),
+      )
+      if (result.kind === 'replay' && context) {
+        return app.idempotency.replay(reply, app.idempotency.answerOf(context, result.record))
+      }
+      return body
     },
   )
 

@@ -140,7 +140,10 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['webhooks'],
         summary: 'Delete a webhook',
-        description: 'Deliveries not yet sent to it are dropped. Deleting again answers 404.',
+        description:
+          'Deliveries not yet sent to it are dropped. Deleting again answers 404, except with the same ' +
+          '`Idempotency-Key`: that answers the recorded 204 again (`Idempotent-Replayed: true`); the key with ' +
+          'another request is a 422. A 404 records no key.',
         params: IdParams,
         headers: ChangeHeaders,
         response: {
@@ -150,10 +153,21 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      // Validates the header like every other change; deleting is idempotent in effect.
-      app.idempotency.of(request)
-      const deleted = await app.store.deleteWebhook(calendarId, request.params.id)
-      if (!deleted) throw new NotFoundProblem(`Webhook ${request.params.id} does not exist`)
+      const context = app.idempotency.of(request)
+      const now = Date.now()
+      const stored = await app.idempotency.lookup(context, now)
+      if (stored) return app.idempotency.replay(reply, stored)
+      const result = await app.store.deleteWebhook(
+        calendarId,
+        request.params.id,
+        app.idempotency.record(context, { status: 204, body: null }, now),
+      )
+      if (result.kind === 'replay' && context) {
+        return app.idempotency.replay(reply, app.idempotency.answerOf(context, result.record))
+      }
+      if (result.kind === 'done' && !result.value) {
+        throw new NotFoundProblem(`Webhook ${request.params.id} does not exist`)
+      }
       return reply.code(204).send(null)
     },
   )

@@ -136,13 +136,25 @@ t.test('attendees’ busy times', async (t) => {
     t.same((await get('erin@example.com')).json().busy, [busyAt(0)], 'the old times are kept')
   })
 
-  t.test('Idempotency-Key is accepted and checked', async (t) => {
+  t.test('Idempotency-Key is recorded: the same PUT replays, another request is a 422', async (t) => {
     const headers = { ...write, 'idempotency-key': 'busy-key-1' }
     const first = await put('frank@example.com', { busy: [busyAt(1)] }, headers)
-    const second = await put('frank@example.com', { busy: [busyAt(1)] }, headers)
     t.equal(first.statusCode, 200)
+    t.notOk(first.headers['idempotent-replayed'])
+    // Changed meanwhile without the key: a replay answers the recorded result and writes nothing.
+    await put('frank@example.com', { busy: [busyAt(2)] })
+    const second = await put('frank@example.com', { busy: [busyAt(1)] }, headers)
     t.equal(second.statusCode, 200)
-    t.same(second.json(), first.json(), 'a repeated PUT has the same effect')
+    t.equal(second.headers['idempotent-replayed'], 'true')
+    t.same(second.json(), first.json(), 'the recorded answer')
+    t.same((await get('frank@example.com')).json().busy, [busyAt(2)], 'the replay wrote nothing')
+
+    const other = await put('frank@example.com', { busy: [busyAt(3)] }, headers)
+    t.equal(other.statusCode, 422, 'the key with another body')
+    const elsewhere = await put('grace@example.com', { busy: [busyAt(1)] }, headers)
+    t.equal(elsewhere.statusCode, 422, 'the key with another attendee')
+    t.same((await get('grace@example.com')).json().busy, [], 'nothing written for a 422')
+    await put('frank@example.com', { busy: [busyAt(1)] })
 
     const tooLong = await put(
       'frank@example.com',
@@ -161,7 +173,7 @@ t.test('attendees’ busy times', async (t) => {
     t.equal(created.statusCode, 202)
     const reused = await put('frank@example.com', { busy: [] }, { ...all, 'idempotency-key': 'busy-key-2' })
     t.equal(reused.statusCode, 422, 'a key recorded for another request is refused')
-    t.same((await get('frank@example.com')).json().busy, [busyAt(1)])
+    t.same((await get('frank@example.com')).json().busy, [busyAt(1)], 'nothing written for a 422')
   })
 
   t.test('scopes: PUT needs events:write, GET events:read', async (t) => {

@@ -247,7 +247,10 @@ const attachmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'Delete an attachment',
-        description: `${DIRECT_WRITE} Deleting again answers 404.`,
+        description:
+          `${DIRECT_WRITE} Deleting again answers 404, except with the same \`Idempotency-Key\`: that answers ` +
+          'the recorded 204 again (`Idempotent-Replayed: true`); the key with another request is a 422. A 404 ' +
+          'records no key.',
         params: AttachmentParams,
         headers: ChangeHeaders,
         response: {
@@ -257,11 +260,23 @@ const attachmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      // Validates the header like every other change; deleting is idempotent in effect.
-      app.idempotency.of(request)
       const { id: eventId, attachmentId } = request.params
-      const deleted = await app.store.deleteAttachment(calendarId, eventId, attachmentId)
-      if (!deleted) throw new NotFoundProblem(`Event ${eventId} has no attachment ${attachmentId}`)
+      const context = app.idempotency.of(request)
+      const now = Date.now()
+      const stored = await app.idempotency.lookup(context, now)
+      if (stored) return app.idempotency.replay(reply, stored)
+      const result = await app.store.deleteAttachment(
+        calendarId,
+        eventId,
+        attachmentId,
+        app.idempotency.record(context, { status: 204, body: null }, now),
+      )
+      if (result.kind === 'replay' && context) {
+        return app.idempotency.replay(reply, app.idempotency.answerOf(context, result.record))
+      }
+      if (result.kind === 'done' && !result.value) {
+        throw new NotFoundProblem(`Event ${eventId} has no attachment ${attachmentId}`)
+      }
       return reply.code(204).send(null)
     },
   )

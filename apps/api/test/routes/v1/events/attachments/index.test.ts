@@ -409,6 +409,42 @@ t.test('attachments', async (t) => {
     t.equal(tooLong.statusCode, 400)
   })
 
+  t.test(
+    'Idempotency-Key on DELETE: the same delete replays its 204, another request is a 422',
+    async (t) => {
+      const event = await seedEvent(app, anEvent())
+      const doomed = (await upload(app, event.id, fileUpload('a', 'a.txt'))).json<AttachmentResource>()
+      const kept = (await upload(app, event.id, fileUpload('b', 'b.txt'))).json<AttachmentResource>()
+      const headers = { ...writer(), 'idempotency-key': `delete-${randomBytes(4).toString('hex')}` }
+      const url = `/v1/events/${event.id}/attachments/${doomed.id}`
+
+      const first = await app.inject({ method: 'DELETE', url, headers })
+      t.equal(first.statusCode, 204)
+      t.notOk(first.headers['idempotent-replayed'])
+      const again = await app.inject({ method: 'DELETE', url, headers })
+      t.equal(again.statusCode, 204, 'the recorded answer, not a 404')
+      t.equal(again.headers['idempotent-replayed'], 'true')
+      t.equal(again.body, '')
+
+      const other = await app.inject({
+        method: 'DELETE',
+        url: `/v1/events/${event.id}/attachments/${kept.id}`,
+        headers,
+      })
+      t.equal(other.statusCode, 422, 'the key with another attachment')
+      t.strictSame((await list(app, event.id)).json<AttachmentListResource>().items, [kept], 'kept stays')
+      const withoutKey = await app.inject({ method: 'DELETE', url, headers: writer() })
+      t.equal(withoutKey.statusCode, 404, 'without the key it is gone')
+
+      const missingKey = { ...writer(), 'idempotency-key': `missing-${randomBytes(4).toString('hex')}` }
+      const missingUrl = `/v1/events/${event.id}/attachments/att_missing`
+      t.equal((await app.inject({ method: 'DELETE', url: missingUrl, headers: missingKey })).statusCode, 404)
+      const missingAgain = await app.inject({ method: 'DELETE', url: missingUrl, headers: missingKey })
+      t.equal(missingAgain.statusCode, 404, 'a 404 records nothing')
+      t.notOk(missingAgain.headers['idempotent-replayed'])
+    },
+  )
+
   t.test('the OpenAPI document shows the routes, the multipart body and the bytes', async (t) => {
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
     const collection = doc.paths['/v1/events/{id}/attachments']
