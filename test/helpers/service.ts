@@ -6,11 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { openStore, type Store } from '@scheduler/store'
 import { createSigner } from 'fast-jwt'
-import { Redis } from 'ioredis'
 import { createFreshDatabase } from '../../packages/store/test/helpers/fresh-postgres.js'
+import { deleteKeys, REDIS_URL } from './redis-keys.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 export const ALL_SCOPES = ['events:read', 'events:write', 'webhooks:manage', 'calendar:admin']
 
 interface TestLike {
@@ -186,18 +185,4 @@ async function freePort(): Promise<number> {
   server.close()
   if (!address || typeof address === 'string') throw new Error('no port')
   return address.port
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL)
-  try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500)
-      cursor = next
-      if (keys.length > 0) await redis.del(...keys)
-    } while (cursor !== '0')
-  } finally {
-    redis.disconnect()
-  }
 }

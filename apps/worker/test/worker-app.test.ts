@@ -7,9 +7,8 @@ import { pino } from 'pino'
 import t from 'tap'
 import { aJob, anEvent } from '../../../packages/store/test/builders.js'
 import { freshPostgres } from '../../../packages/store/test/helpers/fresh-postgres.js'
+import { deleteKeys, REDIS_URL } from '../../../test/helpers/redis-keys.js'
 import { startWorker } from '../src/worker-app.js'
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 t.test('the worker places a queued job, counts it on /metrics, and closes cleanly', async (t) => {
   const prefix = `worker_${randomBytes(5).toString('hex')}`
@@ -26,10 +25,10 @@ t.test('the worker places a queued job, counts it on /metrics, and closes cleanl
   const redis = createRedisConnection(REDIS_URL, 'worker')
   const queue = createPlacementQueue(redis, prefix)
   t.teardown(async () => {
-    await queue.obliterate({ force: true })
     await queue.close()
     await redis.quit()
     await store.close()
+    await deleteKeys(prefix)
   })
 
   const event = anEvent({ createdAt: Date.now(), updatedAt: Date.now() })
