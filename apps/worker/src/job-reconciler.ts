@@ -14,8 +14,9 @@ export interface JobReconcilerDependencies {
 /**
  * The safety net behind "accepted work is never lost": the API persists a job before it answers 202 and
  * then enqueues it, so a crash or a Redis outage in between leaves a persisted job that no queue knows.
- * The reconciler finds such jobs in the store and enqueues them again. Re-adding a job BullMQ still holds is
- * a no-op (the BullMQ id is the job id), and the processor skips jobs the store already finished.
+ * The reconciler finds such jobs in the store and enqueues them again (the BullMQ id is the job id, so a job
+ * BullMQ still holds is left alone), and retries one that BullMQ gave up on while the store was unreachable.
+ * The processor skips jobs the store already finished.
  */
 export function createJobReconciler(deps: JobReconcilerDependencies) {
   let timer: NodeJS.Timeout | undefined
@@ -23,7 +24,12 @@ export function createJobReconciler(deps: JobReconcilerDependencies) {
 
   async function reconcileOnce(): Promise<number> {
     const jobs = await deps.store.unfinishedJobs(deps.clock() - deps.afterMs, 500)
-    for (const job of jobs) await enqueuePlacement(deps.queue, job)
+    for (const job of jobs) {
+      const queued = await deps.queue.getJob(job.id)
+      // Out of retries while the store was away (so the store could not be told): try again.
+      if (queued && (await queued.isFailed())) await queued.retry()
+      else if (!queued) await enqueuePlacement(deps.queue, job)
+    }
     return jobs.length
   }
 
