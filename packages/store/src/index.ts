@@ -1,3 +1,4 @@
+export * from './busy-times.js'
 export { type CursorKeys, cursorKeysOf, decodeCursor, encodeCursor, type ListOrder } from './cursor.js'
 export { openStore } from './open-store.js'
 export * from './port.js'

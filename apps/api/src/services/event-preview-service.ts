@@ -7,13 +7,12 @@ import {
 import {
   CALENDAR_ID_DEFAULT,
   type Instant,
-  type Interval,
   pendingEvent,
   planningRange,
   planPlacement,
   requiredEmails,
 } from '@scheduler/core'
-import type { Store } from '@scheduler/store'
+import { busyTimesByEmail, type Store } from '@scheduler/store'
 import { type CreateInput, checkWhen } from './event-requests.js'
 
 export interface EventPreviewDeps {
@@ -42,12 +41,7 @@ export function makeEventPreview(deps: EventPreviewDeps) {
       // that displaces auto events) those of the events it may move
       const emails = new Set(requiredEmails(event.attendees))
       for (const other of occupying) for (const email of requiredEmails(other.attendees)) emails.add(email)
-      const busy = new Map<string, Interval[]>()
-      await Promise.all(
-        [...emails].map(async (email) => {
-          busy.set(email, await store.busyOverlapping(calendarId, [email], range))
-        }),
-      )
+      const busy = await busyTimesByEmail(store, calendarId, emails, range)
       const plan = planPlacement({ settings, now, event, occupying, busy })
       const { result } = plan
       return {

@@ -1,8 +1,6 @@
-import { toEventResource } from '@scheduler/contract'
+import { toEventResource, toIntervalResource } from '@scheduler/contract'
 import {
-  type Attendee,
   type Instant,
-  type Interval,
   type JobPlan,
   type JobRecord,
   planJob,
@@ -10,12 +8,12 @@ import {
   requiredEmails,
 } from '@scheduler/core'
 import { newId, type PlacementJobData } from '@scheduler/jobs'
-import { type OutboxMessage, StaleJobError, type Store } from '@scheduler/store'
+import { busyTimesByEmail, type OutboxMessage, StaleJobError, type Store } from '@scheduler/store'
 import { type Job, UnrecoverableError } from 'bullmq'
 
 export type PlacementStore = Pick<
   Store,
-  'startJob' | 'getEvent' | 'getCalendar' | 'occupying' | 'busyOverlapping' | 'applyPlan' | 'failJob'
+  'startJob' | 'getEvent' | 'getCalendar' | 'occupying' | 'busyOverlapping' | 'applyPlan'
 >
 
 export interface PlaceEventDependencies {
@@ -59,7 +57,7 @@ export function createPlaceEventProcessor(deps: PlaceEventDependencies) {
       changes.attendees ?? [],
       ...occupying.map((other) => other.attendees),
     ]
-    const busy = await loadBusy(store, calendarId, attendees.flat(), range)
+    const busy = await busyTimesByEmail(store, calendarId, requiredEmails(attendees.flat()), range)
 
     const plan = planJob({ job, event, settings, now, occupying, busy })
     try {
@@ -77,7 +75,7 @@ export function createPlaceEventProcessor(deps: PlaceEventDependencies) {
           data: {
             event: toEventResource(notification.event, now),
             sequence: notification.event.sequence,
-            previous: notification.previous && intervalResource(notification.previous),
+            previous: notification.previous && toIntervalResource(notification.previous),
           },
           createdAt: now,
           dispatchedAt: null,
@@ -89,22 +87,4 @@ export function createPlaceEventProcessor(deps: PlaceEventDependencies) {
     }
     deps.onApplied?.(job, plan, clock() - started)
   }
-}
-
-/** Registered busy times of every required attendee of the events involved, per lower-cased email. */
-async function loadBusy(
-  store: PlacementStore,
-  calendarId: string,
-  attendees: Attendee[],
-  range: Interval,
-): Promise<Map<string, Interval[]>> {
-  const busy = new Map<string, Interval[]>()
-  for (const email of requiredEmails(attendees)) {
-    busy.set(email, await store.busyOverlapping(calendarId, [email], range))
-  }
-  return busy
-}
-
-function intervalResource(interval: Interval): { start: string; end: string } {
-  return { start: new Date(interval.start).toISOString(), end: new Date(interval.end).toISOString() }
 }
