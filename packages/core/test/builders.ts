@@ -1,4 +1,11 @@
-import type { CalendarSettings, EventRecord, Interval, LocalTimeRange, Weekday } from '../src/index.js'
+import {
+  type CalendarSettings,
+  type EventRecord,
+  type Interval,
+  type LocalTimeRange,
+  pendingEvent,
+  type Weekday,
+} from '../src/index.js'
 
 export const MINUTE = 60_000
 export const HOUR = 3_600_000
@@ -52,30 +59,17 @@ export function aCalendar(overrides: Partial<CalendarSettings> = {}): CalendarSe
   }
 }
 
+/** A pending auto event "evt_new" of 30 minutes, created at 0, unless the overrides say otherwise. */
 export function anEvent(overrides: Partial<EventRecord> = {}): EventRecord {
-  return {
-    id: 'evt_new',
-    calendarId: 'default',
+  const request = {
     title: 'Board sync',
     description: null,
     location: null,
     attendees: [],
     durationMinutes: 30,
-    placement: 'auto',
-    window: null,
-    requestedStart: null,
-    start: null,
-    end: null,
-    status: 'pending',
-    failure: null,
-    attendeeConflicts: [],
-    outsideWorkingHours: false,
-    version: 1,
-    sequence: 0,
-    createdAt: 0,
-    updatedAt: 0,
-    ...overrides,
+    when: { placement: 'auto' as const, window: null },
   }
+  return { ...pendingEvent(request, { id: 'evt_new', calendarId: 'default' }, 0), ...overrides }
 }
 
 /** A stored-`scheduled` event occupying [start, end). */

@@ -5,6 +5,7 @@ import {
   type EventRecord,
   type Instant,
   type JobRecord,
+  pendingEvent,
 } from '@scheduler/core'
 import type {
   AttachmentRecord,
@@ -47,29 +48,20 @@ export function aCalendar(overrides: Partial<CalendarSettings> = {}): CalendarSe
 
 /** A pending auto event without a time, unless the overrides say otherwise. */
 export function anEvent(overrides: Partial<EventRecord> = {}): EventRecord {
-  return {
-    id: uniqueId('evt'),
-    calendarId: CALENDAR_ID_DEFAULT,
+  const request = {
     title: 'Board sync',
     description: null,
     location: null,
     attendees: [{ email: 'a@example.com', name: 'A', required: true }],
     durationMinutes: 60,
-    placement: 'auto',
-    window: null,
-    requestedStart: null,
-    start: null,
-    end: null,
-    status: 'pending',
-    failure: null,
-    attendeeConflicts: [],
-    outsideWorkingHours: false,
-    version: 1,
-    sequence: 0,
-    createdAt: T0 - DAY,
-    updatedAt: T0 - DAY,
-    ...overrides,
-  }
+    when: { placement: 'auto', window: null },
+  } as const
+  const event = pendingEvent(
+    { ...request, attendees: [...request.attendees] },
+    { id: uniqueId('evt'), calendarId: CALENDAR_ID_DEFAULT },
+    T0 - DAY,
+  )
+  return { ...event, ...overrides }
 }
 
 /** A scheduled event at [start, start + minutes). */
