@@ -240,7 +240,7 @@ t.test('a name that does not resolve is a failed attempt, not a crash', async (t
     url: 'https://does-not-exist.example.com/hook',
     headers,
     body,
-    timeoutMs: 2_000,
+    timeoutMs: 15_000,
     allowLoopback: false,
     resolve: stub.resolve,
   })

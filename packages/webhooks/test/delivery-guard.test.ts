@@ -35,7 +35,7 @@ async function listener(t: Test) {
 
 t.test('every URL refused at registration is refused at delivery, permanently', async (t) => {
   for (const [url] of refused) {
-    const result = await deliverWebhook({ url, headers, body, timeoutMs: 2_000, allowLoopback: false })
+    const result = await deliverWebhook({ url, headers, body, timeoutMs: 15_000, allowLoopback: false })
     t.match(
       result,
       { ok: false, status: null, permanent: true, reason: /^(ADDRESS|URL)_REFUSED$/ },
@@ -85,7 +85,7 @@ t.test('a name resolving to a forbidden address is refused at connect time', asy
         url,
         headers,
         body,
-        timeoutMs: 2_000,
+        timeoutMs: 15_000,
         allowLoopback: false,
         resolve: stub.resolve,
       })
@@ -115,7 +115,7 @@ t.test('the stub path really connects when the address is allowed (loopback allo
   const stub = await dnsStub(t, { 'receiver.hooks.example.com': { A: ['127.0.0.1'] } })
   const url = `https://receiver.hooks.example.com:${port}/hook`
   const attempt = (allowLoopback: boolean) =>
-    deliverWebhook({ url, headers, body, timeoutMs: 2_000, allowLoopback, resolve: stub.resolve })
+    deliverWebhook({ url, headers, body, timeoutMs: 15_000, allowLoopback, resolve: stub.resolve })
   const allowed = await attempt(true)
   t.match(allowed, { ok: false, status: null, reason: 'TLS_ERROR', permanent: false })
   t.equal(connections, 1, 'the stub answered and the socket connected to its address')
@@ -130,7 +130,7 @@ t.test('a name the DNS does not know is a DNS failure, retried (not permanent)',
     url: 'https://nowhere.hooks.example.com/hook',
     headers,
     body,
-    timeoutMs: 3_000,
+    timeoutMs: 15_000,
     allowLoopback: false,
     resolve: stub.resolve,
   })
@@ -145,7 +145,7 @@ t.test('a name the DNS does not know is a DNS failure, retried (not permanent)',
     url: 'https://empty.hooks.example.com/hook',
     headers,
     body,
-    timeoutMs: 3_000,
+    timeoutMs: 15_000,
     allowLoopback: false,
     resolve: stub.resolve,
   })

@@ -36,7 +36,7 @@ export async function dnsStub(
   await once(socket, 'listening')
   t.teardown(() => socket.close())
   const { port } = socket.address()
-  const resolver = new dns.Resolver({ timeout: 1_000, tries: 1 })
+  const resolver = new dns.Resolver({ timeout: 5_000, tries: 2 })
   resolver.setServers([`127.0.0.1:${port}`])
   return { resolve: dnsServerResolver(resolver), queries, port }
 }
