@@ -120,8 +120,10 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   )
   deliveryWorker.on('error', (error) => logger.error({ err: error }, 'delivery worker error'))
   deliveryWorker.on('completed', () => metrics.deliveries.inc({ outcome: 'succeeded' }))
-  deliveryWorker.on('failed', (job) => {
-    const final = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1)
+  deliveryWorker.on('failed', (job, error) => {
+    const final =
+      job !== undefined &&
+      (job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError')
     metrics.deliveries.inc({ outcome: final ? 'failed' : 'retrying' })
   })
 

@@ -252,6 +252,7 @@ export interface DeliveryRecord {
   attempt: number
   status: 'succeeded' | 'failed' | 'retrying'
   responseStatus: number | null
+  /** Why the attempt failed: a code of @scheduler/webhooks' DELIVERY_REASONS, optionally `: ` and short words. */
   error: string | null
   at: Instant
 }

@@ -1,4 +1,5 @@
 export * from './deliver-webhook.js'
+export * from './delivery-reason.js'
 export * from './retry-schedule.js'
 export * from './url-guard.js'
 export * from './webhook-secret.js'

@@ -1,12 +1,17 @@
 import { isIPv4 } from 'node:net'
 import ipaddr from 'ipaddr.js'
+import { parse as parseDomain } from 'tldts'
 
 export interface AddressPolicy {
   /** Tests and development: loopback addresses (127.0.0.0/8, ::1, `localhost`) become allowed, nothing else. */
   allowLoopback: boolean
 }
 
-export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string }
+/**
+ * The verdict on a webhook URL. A refusal's `kind` says whether the host (`address`: loopback, private,
+ * metadata, cluster-internal, …) or the URL itself (`url`: syntax, scheme, credentials) is the problem.
+ */
+export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string; kind: 'url' | 'address' }
 
 const IPV4_REASONS: Record<string, string> = {
   unspecified: 'an unspecified address (0.0.0.0/8)',
@@ -44,6 +49,11 @@ function classifyIPv4(address: ipaddr.IPv4): Verdict {
   return { kind: 'forbidden', reason: IPV4_REASONS[range] ?? `a special-purpose address (${range})` }
 }
 
+function ipv4ToHex(dotted: string): string {
+  const [a, b, c, d] = ipaddr.IPv4.parse(dotted).octets as [number, number, number, number]
+  return `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+}
+
 function ipv4FromParts(high: number, low: number): ipaddr.IPv4 {
   return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff])
 }
@@ -75,7 +85,7 @@ function classifyIPv6(address: ipaddr.IPv6): Verdict {
   if (embedded) {
     const inner = classifyIPv4(embedded.ipv4)
     if (inner.kind === 'public') return inner
-    const why = inner.kind === 'loopback' ? 'a loopback address' : inner.reason.replace(/ \(.*\)$/, '')
+    const why = inner.kind === 'loopback' ? 'a loopback address' : inner.reason.replace(/ \([^()]*\)$/, '')
     return { kind: 'forbidden', reason: `${embedded.form} embedding ${why} (${embedded.ipv4.toString()})` }
   }
   const reason = IPV6_REASONS[range]
@@ -94,7 +104,11 @@ function classifyIPv6(address: ipaddr.IPv6): Verdict {
 export function isForbiddenAddress(ip: string, options: AddressPolicy): string | null {
   const literal = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip
   if (!ipaddr.isValid(literal)) return 'not an IP address'
-  const parsed = ipaddr.parse(literal)
+  // inet_ntop (and so resolvers) print IPv4-compatible addresses as `::a.b.c.d`, which ipaddr.js reads
+  // as IPv4-mapped: the verdict is the same, the reason would name the wrong form.
+  const compatible = /^::(\d{1,3}(?:\.\d{1,3}){3})$/.exec(literal)?.[1]
+  const parsed =
+    compatible && isIPv4(compatible) ? ipaddr.IPv6.parse(`::${ipv4ToHex(compatible)}`) : ipaddr.parse(literal)
   const verdict =
     parsed.kind() === 'ipv4' ? classifyIPv4(parsed as ipaddr.IPv4) : classifyIPv6(parsed as ipaddr.IPv6)
   if (verdict.kind === 'public') return null
@@ -113,7 +127,32 @@ const METADATA_NAMES = new Set([
   'metadata.tencentyun.com',
   'metadata.platformequinix.com',
 ])
-const PRIVATE_SUFFIXES = ['.internal', '.local', '.localdomain', '.home.arpa', '.intranet', '.lan', '.corp']
+/**
+ * Names that only resolve inside a cluster, a private network or a host, whatever resolver answers them:
+ * RFC 6761 special-use names (`.test`, `.example`, `.invalid`; `.localhost` is loopback), mDNS `.local`
+ * (RFC 6762), `.home.arpa` (RFC 8375), `.alt` (RFC 9476), ICANN's private-use `.internal`, Kubernetes'
+ * `.svc` and `.cluster.local`, Consul's `.consul`, and the suffixes corporate and home networks use. Matched
+ * as whole labels at the end of the name. Any other name outside the public DNS is refused by the
+ * top-level-domain rule below; this list names the common ones for a clearer reason.
+ */
+const PRIVATE_SUFFIXES = [
+  'svc',
+  'cluster.local',
+  'internal',
+  'local',
+  'localdomain',
+  'home.arpa',
+  'intranet',
+  'lan',
+  'corp',
+  'home',
+  'private',
+  'consul',
+  'test',
+  'example',
+  'invalid',
+  'alt',
+].map((suffix) => `.${suffix}`)
 
 function isLoopbackName(name: string): boolean {
   return name === 'localhost' || name.endsWith('.localhost')
@@ -123,9 +162,22 @@ function isLoopbackName(name: string): boolean {
 function forbiddenName(name: string, options: AddressPolicy): string | null {
   if (isLoopbackName(name)) return options.allowLoopback ? null : 'a loopback host name'
   if (METADATA_NAMES.has(name)) return 'a cloud metadata host name'
-  if (PRIVATE_SUFFIXES.some((suffix) => name.endsWith(suffix))) return 'a private-network host name'
   // A single label resolves through the resolver's search domains, i.e. to an internal host.
   if (!name.includes('.')) return 'a single-label host name'
+  const suffix = PRIVATE_SUFFIXES.find((candidate) => name.endsWith(candidate))
+  if (suffix) return `a private-network or cluster-internal host name (${suffix})`
+  // Reverse-lookup and other infrastructure names (in-addr.arpa, ip6.arpa, …) are no web hosts.
+  if (name.endsWith('.arpa')) return 'an infrastructure (.arpa) name'
+  // Tor names are reachable only through a Tor proxy (RFC 7686).
+  if (name.endsWith('.onion')) return 'a Tor (.onion) name'
+  // Everything else must end in a top-level domain of the public DNS (ICANN's part of the Public Suffix
+  // List): `kubernetes.default`, `db.prod`, `*.k8s` and the like are resolved by search domains or a
+  // private resolver, never by the internet's.
+  const parsed = parseDomain(name, { allowPrivateDomains: false })
+  if (!parsed.isIcann) {
+    const tld = name.slice(name.lastIndexOf('.'))
+    return `a name outside the public DNS (${tld} is not a public top-level domain)`
+  }
   return null
 }
 
@@ -133,20 +185,21 @@ function forbiddenName(name: string, options: AddressPolicy): string | null {
  * Checks a webhook URL at registration (and again before every delivery). WHATWG URL parsing has already
  * turned decimal, octal, hex and short IPv4 spellings, percent-encoding and full-width digits into dotted
  * decimal, and IPv6 literals into their compressed form, so every spelling of an address is judged as the
- * address itself. DNS names are judged by name here and by their resolved addresses at delivery.
+ * address itself. DNS names are judged by name here (loopback, metadata, single-label, private-network
+ * and cluster-internal names, and names outside the public DNS) and by their resolved addresses at delivery.
  */
 export function checkWebhookUrl(url: string, options: AddressPolicy): UrlCheck {
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    return { ok: false, reason: 'not a valid absolute URL' }
+    return { ok: false, reason: 'not a valid absolute URL', kind: 'url' }
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    return { ok: false, reason: 'the URL must use https' }
+    return { ok: false, reason: 'the URL must use https', kind: 'url' }
   }
   if (parsed.username !== '' || parsed.password !== '') {
-    return { ok: false, reason: 'the URL must not contain credentials (user:password@)' }
+    return { ok: false, reason: 'the URL must not contain credentials (user:password@)', kind: 'url' }
   }
   const hostname = parsed.hostname
   let reason: string | null
@@ -156,13 +209,13 @@ export function checkWebhookUrl(url: string, options: AddressPolicy): UrlCheck {
     loopback = isForbiddenAddress(hostname, { allowLoopback: false }) === 'a loopback address'
   } else {
     const name = hostname.replace(/\.+$/, '')
-    if (name === '') return { ok: false, reason: 'the URL has no host' }
+    if (name === '') return { ok: false, reason: 'the URL has no host', kind: 'url' }
     reason = forbiddenName(name, options)
     loopback = isLoopbackName(name)
   }
-  if (reason) return { ok: false, reason: `the host is ${reason}` }
+  if (reason) return { ok: false, reason: `the host is ${reason}`, kind: 'address' }
   if (parsed.protocol === 'http:' && !(options.allowLoopback && loopback)) {
-    return { ok: false, reason: 'the URL must use https' }
+    return { ok: false, reason: 'the URL must use https', kind: 'url' }
   }
   return { ok: true, url: parsed }
 }

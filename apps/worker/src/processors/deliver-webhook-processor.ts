@@ -1,8 +1,8 @@
 import type { Instant } from '@scheduler/core'
 import { type DeliveryJobData, newId } from '@scheduler/jobs'
 import type { DeliveryRecord, Store } from '@scheduler/store'
-import { deliverWebhook, retryDelay, webhookHeaders } from '@scheduler/webhooks'
-import type { Job, WorkerOptions } from 'bullmq'
+import { deliverWebhook, type HostResolver, retryDelay, webhookHeaders } from '@scheduler/webhooks'
+import { type Job, UnrecoverableError, type WorkerOptions } from 'bullmq'
 import type { Logger } from 'pino'
 
 export type DeliveryStore = Pick<Store, 'getWebhook' | 'getMessage' | 'recordDelivery'>
@@ -15,6 +15,8 @@ export interface DeliverWebhookDependencies {
   timeoutMs: number
   /** WEBHOOK_ALLOW_LOOPBACK */
   allowLoopback: boolean
+  /** How receivers' host names are resolved before the connect-time check (default: the system's). */
+  resolve?: HostResolver
   logger: Pick<Logger, 'info' | 'warn'>
   clock?: () => Instant
   /** Called with every recorded attempt (metrics). */
@@ -29,8 +31,11 @@ export class DeliveryFailedError extends Error {
 /**
  * The delivery worker's processor: one attempt to send one outbox message to one webhook, following the
  * Standard Webhooks specification. The `webhook-id` is the message id on every attempt, the timestamp and
- * signature are fresh. Every attempt is recorded; a failed attempt throws so that BullMQ retries it on the
- * WEBHOOK_RETRY_SCHEDULE (see `deliveryWorkerOptions`), and the last one is recorded as `failed`.
+ * signature are fresh. Every attempt is recorded with its reason (DELIVERY_REASONS); a failed attempt
+ * throws so that BullMQ retries it on the WEBHOOK_RETRY_SCHEDULE (see `deliveryWorkerOptions`), and the last
+ * one is recorded as `failed`. A permanent refusal (the SSRF guard refused the URL or the address it
+ * resolved to) is recorded `failed` at its first attempt and throws BullMQ's `UnrecoverableError`, so it is
+ * not retried.
  */
 export function createDeliverWebhookProcessor(deps: DeliverWebhookDependencies) {
   const { store, timeoutMs, allowLoopback, logger } = deps
@@ -62,7 +67,14 @@ export function createDeliverWebhookProcessor(deps: DeliverWebhookDependencies) 
       body,
       secret: webhook.secret,
     })
-    const result = await deliverWebhook({ url: webhook.url, headers, body, timeoutMs, allowLoopback })
+    const result = await deliverWebhook({
+      url: webhook.url,
+      headers,
+      body,
+      timeoutMs,
+      allowLoopback,
+      ...(deps.resolve ? { resolve: deps.resolve } : {}),
+    })
 
     const attempt = job.attemptsMade + 1
     const attempts = job.opts.attempts ?? deps.retrySchedule.length + 1
@@ -74,7 +86,7 @@ export function createDeliverWebhookProcessor(deps: DeliverWebhookDependencies) 
       type: message.type,
       eventId: message.eventId,
       attempt,
-      status: result.ok ? 'succeeded' : attempt >= attempts ? 'failed' : 'retrying',
+      status: result.ok ? 'succeeded' : result.permanent || attempt >= attempts ? 'failed' : 'retrying',
       responseStatus: result.status,
       error: result.error,
       at: sentAt,
@@ -86,6 +98,9 @@ export function createDeliverWebhookProcessor(deps: DeliverWebhookDependencies) 
         { webhookId, messageId, attempt, status: delivery.status, error: result.error },
         'webhook delivery failed',
       )
+      if (result.permanent) {
+        throw new UnrecoverableError(`Delivery refused for good: ${result.error ?? 'unknown error'}`)
+      }
       throw new DeliveryFailedError(`Delivery attempt ${attempt} failed: ${result.error ?? 'unknown error'}`)
     }
   }

@@ -13,13 +13,14 @@ import {
   newId,
 } from '@scheduler/jobs'
 import { openStore, type Store, type WebhookRecord } from '@scheduler/store'
-import { generateWebhookSecret } from '@scheduler/webhooks'
+import { generateWebhookSecret, type HostResolver } from '@scheduler/webhooks'
 import { Worker } from 'bullmq'
 import { pino } from 'pino'
 import { Webhook } from 'standardwebhooks'
 import t, { type Test } from 'tap'
 import { aCalendar, aJob, anEvent, aPlan } from '../../../../packages/store/test/builders.js'
 import { freshPostgres } from '../../../../packages/store/test/helpers/fresh-postgres.js'
+import { dnsStub } from '../../../../packages/webhooks/test/helpers/dns-stub.js'
 import { createOutboxDispatcher } from '../../src/outbox-dispatcher.js'
 import {
   createDeliverWebhookProcessor,
@@ -75,7 +76,7 @@ async function receiver(t: Test, secret: string, answer: (attempt: number) => nu
 }
 
 /** A fresh database and Redis prefix, the dispatcher and a real delivery Worker, all closed in teardown. */
-async function setup(t: Test, options: { startWorker?: boolean } = {}) {
+async function setup(t: Test, options: { startWorker?: boolean; resolve?: HostResolver } = {}) {
   const store = await openStore(await freshPostgres(t))
   await store.ensureCalendar(aCalendar())
   const prefix = `test-webhooks-${randomBytes(6).toString('hex')}`
@@ -98,6 +99,7 @@ async function setup(t: Test, options: { startWorker?: boolean } = {}) {
         timeoutMs: 1_000,
         allowLoopback: true,
         logger,
+        ...(options.resolve ? { resolve: options.resolve } : {}),
       }),
       // As in production (apps/worker/src/worker-app.ts).
       { connection: workerConnection, prefix, concurrency: 8, ...deliveryWorkerOptions(SCHEDULE) },
@@ -255,6 +257,40 @@ t.test('a receiver that always fails is marked failed after the schedule', async
   await sleep(700)
   t.equal(server.received.length, 3, 'no attempt after the last one')
   t.ok(server.received.every((r) => r.verified && r.id === message.id))
+})
+
+t.test('a delivery the address guard refuses is failed at once, not retried on the schedule', async (t) => {
+  // Names resolved by a DNS server of the test's own: one that points at a private address.
+  const stub = await dnsStub(t, { 'rebound.hooks.example.com': { A: ['10.0.0.1'] } })
+  const { store, dispatcher, deliveryQueue } = await setup(t, { resolve: stub.resolve })
+  const cases = [
+    // registered before cluster-internal names were refused at registration: refused by the URL check
+    [
+      'https://kubernetes.default.svc/hooks',
+      /^ADDRESS_REFUSED: the host is a private-network or cluster-internal/,
+    ],
+    // a public-looking name resolving to a private address: refused by the connect-time check
+    ['https://rebound.hooks.example.com/hooks', /^ADDRESS_REFUSED: the host resolves to a private address/],
+  ] as const
+  for (const [url, reason] of cases) {
+    const hook = await registerWebhookWithSecret(store, url, generateWebhookSecret())
+    const message = await failAnEvent(store)
+    await dispatcher.dispatchOnce()
+    const job = await deliveryQueue.getJob(deliveryJobId(message.id, hook.id))
+    await until(`the delivery job for ${url} to fail`, async () => (await job?.getState()) === 'failed')
+    await sleep(SCHEDULE[0]! * 2)
+    const deliveries = await store.listDeliveries(CALENDAR_ID_DEFAULT, hook.id, 50)
+    t.same(
+      deliveries.map((d) => [d.attempt, d.status, d.responseStatus]),
+      [[1, 'failed', null]],
+      `${url}: one attempt, recorded failed`,
+    )
+    t.match(deliveries[0]?.error, reason)
+    const failed = await deliveryQueue.getJob(deliveryJobId(message.id, hook.id))
+    t.equal(failed?.attemptsMade, 1, 'BullMQ made one attempt')
+    t.match(failed?.failedReason, /refused for good/)
+  }
+  t.ok(stub.queries.includes('rebound.hooks.example.com'), 'the name was resolved at delivery')
 })
 
 t.test('a webhook deleted before its delivery runs gets nothing', async (t) => {

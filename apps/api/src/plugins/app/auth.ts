@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { grantedScopes, type Scope } from '../../auth/scopes.js'
+import { issuedAtProblem } from '../../auth/token-time.js'
 import { ForbiddenProblem, UnauthorizedProblem } from '../../errors.js'
 import type { AccessTokenClaims } from '../external/jwt.js'
 
@@ -20,7 +21,24 @@ declare module 'fastify' {
   }
 }
 
-const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i
+/**
+ * `Bearer`, one space, a compact JWS (RFC 6750 §2.1). The scheme is case-insensitive (RFC 9110 §11.1), so
+ * `bearer` is accepted; anything else — two spaces, trailing text, a second credential — is refused rather
+ * than guessed at. Credentials are read from this header only, never from the query string or a cookie.
+ */
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i
+/** Longer tokens are refused before they are decoded (ours are a few hundred bytes). */
+export const MAX_TOKEN_LENGTH = 8192
+
+/** The 401 detail for a token fast-jwt (through @fastify/jwt) refused, by the error's code. */
+function refusalDetail(error: { code?: string; message?: string }): string {
+  if (error.code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED') return 'The bearer token has expired'
+  if (error.code === 'FAST_JWT_INACTIVE') return 'The bearer token is not valid yet (nbf)'
+  if (/claim is required/.test(error.message ?? '')) {
+    return 'The bearer token lacks a required claim: iss, aud and exp are required'
+  }
+  return 'The bearer token is invalid (signature, algorithm, issuer, audience or expiry)'
+}
 
 export default fp(
   async (app: FastifyInstance) => {
@@ -28,20 +46,25 @@ export default fp(
       const header = request.headers.authorization
       if (!header)
         throw new UnauthorizedProblem('This request needs a bearer token (Authorization: Bearer <JWT>)', null)
+      if (header.length > MAX_TOKEN_LENGTH + 'Bearer '.length) {
+        throw new UnauthorizedProblem('The bearer token is too long')
+      }
       if (!BEARER.test(header)) {
         throw new UnauthorizedProblem('The Authorization header must be "Bearer <JWT>"', 'invalid_request')
       }
+      let claims: AccessTokenClaims
       try {
-        return await request.jwtVerify<AccessTokenClaims>()
+        claims = await request.jwtVerify<AccessTokenClaims>()
       } catch (error) {
         request.log.info({ reason: (error as Error).message }, 'bearer token refused')
-        const expired = (error as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED'
-        throw new UnauthorizedProblem(
-          expired
-            ? 'The bearer token has expired'
-            : 'The bearer token is invalid (signature, algorithm, issuer, audience or expiry)',
-        )
+        throw new UnauthorizedProblem(refusalDetail(error as { code?: string; message?: string }))
       }
+      const issuedAt = issuedAtProblem(claims.iat, Date.now())
+      if (issuedAt) {
+        request.log.info({ reason: issuedAt, iat: claims.iat }, 'bearer token refused')
+        throw new UnauthorizedProblem(issuedAt)
+      }
+      return claims
     }
 
     app.decorate('authenticate', authenticate)

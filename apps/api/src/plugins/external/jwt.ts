@@ -1,6 +1,7 @@
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { CLOCK_TOLERANCE_MS } from '../../auth/token-time.js'
 import { verificationKey } from '../../auth/verification-key.js'
 
 /** The claims of a verified access token. */
@@ -9,6 +10,8 @@ export interface AccessTokenClaims {
   aud: string | string[]
   sub?: string
   exp: number
+  iat?: number
+  nbf?: number
   scope?: string
 }
 
@@ -20,8 +23,17 @@ declare module '@fastify/jwt' {
 }
 
 /**
- * Bearer-token verification (verify-only: the API never signs). Only the configured algorithm is accepted,
- * `iss` and `aud` must match the configuration, and `exp` must be present.
+ * The claims every token must carry (RFC 8725 §3.8–3.9: a token minted for another service that shares the
+ * key must not get in). fast-jwt checks `allowedIss`/`allowedAud` only when the claim is present, so
+ * presence is required separately.
+ */
+export const REQUIRED_CLAIMS = ['iss', 'aud', 'exp'] as const
+
+/**
+ * Bearer-token verification (verify-only: the API never signs). Only the configured algorithm is accepted;
+ * `iss`, `aud` and `exp` must be present, `iss` equal JWT_ISSUER and `aud` be (or contain) JWT_AUDIENCE;
+ * `exp` and `nbf` are checked with CLOCK_TOLERANCE_MS of leeway (`iat` in the future is refused by the
+ * `authenticate` decorator, plugins/app/auth.ts, with the same leeway).
  */
 export default fp(
   async (app: FastifyInstance) => {
@@ -32,8 +44,8 @@ export default fp(
         algorithms,
         allowedIss: app.config.JWT_ISSUER,
         allowedAud: app.config.JWT_AUDIENCE,
-        requiredClaims: ['exp'],
-        clockTolerance: 5_000,
+        requiredClaims: [...REQUIRED_CLAIMS],
+        clockTolerance: CLOCK_TOLERANCE_MS,
       },
     })
   },

@@ -59,7 +59,10 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Register a webhook',
         description:
           '`url` must be `https` and reach a public address: loopback, private, link-local, unique-local, ' +
-          'multicast and cloud-metadata hosts are refused (400) in every spelling. `events` defaults to ' +
+          'multicast and cloud-metadata hosts are refused (400) in every spelling, as are single-label, ' +
+          'cluster-internal (`*.svc`, `*.cluster.local`, `*.internal`, …) and other names outside the public ' +
+          'DNS. A name resolving to such an address is refused at delivery (`ADDRESS_REFUSED`, not retried). ' +
+          '`events` defaults to ' +
           '`["event.failed"]`. Deliveries follow the Standard Webhooks specification, signed with `secret`.',
         headers: ChangeHeaders,
         body: ref(WebhookCreateRequestSchema),
