@@ -12,6 +12,7 @@ import rateLimitPlugin from './plugins/external/rate-limit.js'
 import redisPlugin from './plugins/external/redis.js'
 import storePlugin from './plugins/external/store.js'
 import swaggerPlugin from './plugins/external/swagger.js'
+import calendarPageRoutes from './routes/calendar-page.js'
 import healthRoutes from './routes/health.js'
 import v1Routes from './routes/v1/index.js'
 import { createValidatorCompiler } from './validation.js'
@@ -53,6 +54,7 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
 
   await app.register(healthRoutes)
   await app.register(v1Routes, { prefix: '/v1' })
+  await app.register(calendarPageRoutes)
 }
 
 export default fp(schedulerApi, { name: 'scheduler-api', fastify: '5.x' })
