@@ -3,6 +3,7 @@ import t from 'tap'
 import { tcpProxy } from '../../../test/helpers/tcp-proxy.js'
 import { openStore } from '../src/open-store.js'
 import { conformanceSuite } from './conformance.js'
+import { dropMongoDatabase } from './helpers/fresh-database.js'
 
 // A MongoDB replica set (a single-node one will do): `pnpm test:mongo` starts one with Docker, or uses
 // MONGO_URL, e.g. mongodb://127.0.0.1:27017/?directConnection=true
@@ -46,14 +47,4 @@ if (MONGO_URL === undefined || MONGO_URL === '') {
       },
     }
   })
-}
-
-async function dropMongoDatabase(url: string, name: string): Promise<void> {
-  const { MongoClient } = await import('mongodb')
-  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 })
-  try {
-    await client.db(name).dropDatabase()
-  } finally {
-    await client.close()
-  }
 }
