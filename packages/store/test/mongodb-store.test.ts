@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
+import net from 'node:net'
 import t from 'tap'
 import { tcpProxy } from '../../../test/helpers/tcp-proxy.js'
 import { openStore } from '../src/open-store.js'
+import { StoreUnavailableError } from '../src/port.js'
 import { conformanceSuite } from './conformance.js'
 import { dropMongoDatabase } from './helpers/fresh-database.js'
 
@@ -48,3 +50,35 @@ if (MONGO_URL === undefined || MONGO_URL === '') {
     }
   })
 }
+
+// These two need no MongoDB: the driver meets a port where nothing listens, and a host that accepts the
+// connection and never answers (a real TCP server that stays silent).
+t.test('a MongoDB that cannot be reached fails fast with StoreUnavailableError', async (t) => {
+  const started = Date.now()
+  await t.rejects(openStore('mongodb://127.0.0.1:1/nothing', { timeoutMs: 1000 }), StoreUnavailableError)
+  t.ok(Date.now() - started < 5000, `within seconds (${Date.now() - started} ms)`)
+})
+
+t.test('a MongoDB host that never answers fails with StoreUnavailableError within the timeout', async (t) => {
+  const held = new Set<net.Socket>()
+  const silent = net.createServer((socket) => {
+    held.add(socket)
+    socket.on('error', () => {})
+  })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of held) socket.destroy()
+        silent.close(() => resolve())
+      }),
+  )
+  const { port } = silent.address() as net.AddressInfo
+  const started = Date.now()
+  await t.rejects(
+    openStore(`mongodb://127.0.0.1:${port}/nothing?directConnection=true`, { timeoutMs: 1000 }),
+    StoreUnavailableError,
+  )
+  t.ok(Date.now() - started < 1000 + 1500, `answered in ${Date.now() - started} ms (timeout 1000 ms)`)
+  t.ok(held.size > 0, 'the driver did connect, and waited for an answer that never came')
+})

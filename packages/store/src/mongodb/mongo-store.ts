@@ -100,11 +100,12 @@ function databaseOptions(timeoutMs: number): DbOptions {
  * replica set; docker-compose runs a single-node one).
  *
  * How two writers are kept apart: MongoDB has no exclusion constraint, so "occupying events never overlap"
- * is checked by `applyPlan` itself inside its transaction. A check in a snapshot alone would let two
- * concurrent plans each see the other's slot free; so every plan first increments its calendar's revision
- * document (`calendar_revisions`, `_id` = the calendar id). Two transactions that write the same document
+ * is checked by `applyPlan` (and by `submit`, for an occupying event) inside its transaction. A check in a
+ * snapshot alone would let two concurrent plans each see the other's slot free; so every plan first
+ * increments its calendar's revision document (`calendar_revisions`, `_id` = the calendar id), as do
+ * `submit` of an occupying event and `putAttachment`. Two transactions that write the same document
  * cannot both commit: one of them fails with a WriteConflict (labelled TransientTransactionError), and
- * `withTransaction` runs it again from the start on a fresh snapshot, where it sees the winner's events,
+ * `runTransaction` runs it again from the start on a fresh snapshot, where it sees the winner's events,
  * re-checks the job (now finished → `StaleJobError`) and the overlap (→ `OverlapError`). Plans that write
  * to one calendar are thereby serialised, whatever the number of workers (a plan that also writes events
  * of another calendar increments that calendar's revision too).
@@ -119,7 +120,7 @@ export async function createMongoStore(url: string, options: MongoStoreOptions =
   // pool); `guarded` bounds the whole operation, retries included, by `timeoutMs`.
   const client = new MongoClient(url, {
     serverSelectionTimeoutMS: selectionMs,
-    connectTimeoutMS: selectionMs,
+    connectTimeoutMS: timeoutMs,
     socketTimeoutMS: timeoutMs,
     waitQueueTimeoutMS: timeoutMs,
     // An optional field left undefined must stay absent, not become null.
