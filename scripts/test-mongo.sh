@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 
 started=false
 if [ -z "${MONGO_URL:-}" ]; then
-  if ! command -v docker >/dev/null 2>&1; then
-    echo 'pnpm test:mongo needs a MongoDB replica set: set MONGO_URL, or install Docker to use docker-compose.yml' >&2
+  if ! docker compose version >/dev/null 2>&1; then
+    echo 'pnpm test:mongo needs a MongoDB replica set: set MONGO_URL, or install Docker (with Compose) to use docker-compose.yml' >&2
     exit 2
   fi
   docker compose up --detach --wait mongo || { echo 'docker compose could not start mongo' >&2; exit 1; }
