@@ -34,7 +34,9 @@ export interface Store {
   /**
    * Atomically: inserts `event` when given (a create), inserts `job` (state `queued`), and records the
    * idempotency key with the answer. When the key exists (unexpired) nothing is written and the stored
-   * record is returned instead.
+   * record is returned instead. Rejects with `OverlapError` when `event` occupies time that another
+   * occupying event of the calendar occupies, and with `DuplicateIdError` when the calendar holds an event
+   * or job with the same id.
    */
   submit(submission: Submission): Promise<IdempotentResult<{ job: JobRecord; event: EventRecord | null }>>
   /** A stored, unexpired idempotency record for the key, if any. */
@@ -88,7 +90,8 @@ export interface Store {
   /**
    * Stores an attachment of an existing event, and records the idempotency key with it when given (a
    * stored, unexpired key answers its record instead and stores nothing). Rejects with `EventNotFoundError`
-   * when the event does not exist, also when it is deleted concurrently.
+   * when the event does not exist, also when it is deleted concurrently, and with `DuplicateIdError` when
+   * the event has an attachment with the same id.
    */
   putAttachment(
     meta: AttachmentRecord,
