@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { openStore, type Store } from '@scheduler/store'
 import { createSigner } from 'fast-jwt'
-import { createFreshDatabase } from '../../packages/store/test/helpers/fresh-postgres.js'
+import { createFreshStoreDatabase as createFreshDatabase } from '../../packages/store/test/helpers/fresh-database.js'
 import { deleteKeys, REDIS_URL } from './redis-keys.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))

@@ -10,13 +10,22 @@ interface TestLike {
  */
 export async function tcpProxy(t: TestLike, upstream: { host: string; port: number }) {
   const sockets = new Set<net.Socket>()
+  const pairs = new Set<{ client: net.Socket; target: net.Socket }>()
+  let stalled = false
+  const track = (socket: net.Socket) => {
+    sockets.add(socket)
+    socket.on('error', () => {})
+    socket.on('close', () => sockets.delete(socket))
+  }
   const server = net.createServer((client) => {
+    track(client)
+    // A stalled proxy accepts the connection and never answers.
+    if (stalled) return
     const target = net.connect(upstream)
-    for (const socket of [client, target]) {
-      sockets.add(socket)
-      socket.on('error', () => {})
-      socket.on('close', () => sockets.delete(socket))
-    }
+    track(target)
+    const pair = { client, target }
+    pairs.add(pair)
+    client.on('close', () => pairs.delete(pair))
     client.pipe(target).pipe(client)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -30,6 +39,7 @@ export async function tcpProxy(t: TestLike, upstream: { host: string; port: numb
       server.close(() => resolve())
       for (const socket of sockets) socket.destroy()
     })
+    stalled = false
   }
   t.teardown(cut)
 
@@ -42,6 +52,20 @@ export async function tcpProxy(t: TestLike, upstream: { host: string; port: numb
       return proxied.toString()
     },
     cut,
+    /**
+     * A server that stops answering without closing anything (a half-open connection, a hung host):
+     * connections stay open, bytes in either direction are held, new connections are accepted and
+     * never answered. Ends with `cut` (in the teardown at the latest).
+     */
+    stall(): void {
+      stalled = true
+      for (const { client, target } of pairs) {
+        client.unpipe(target)
+        target.unpipe(client)
+        client.pause()
+        target.pause()
+      }
+    },
     async restore(): Promise<void> {
       if (listening) return
       await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
@@ -49,3 +73,5 @@ export async function tcpProxy(t: TestLike, upstream: { host: string; port: numb
     },
   }
 }
+
+export type TcpProxy = Awaited<ReturnType<typeof tcpProxy>>

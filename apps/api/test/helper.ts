@@ -5,7 +5,7 @@ import { newId } from '@scheduler/jobs'
 import { createSigner } from 'fast-jwt'
 import { Redis } from 'ioredis'
 import type { Test } from 'tap'
-import { createFreshDatabase } from '../../../packages/store/test/helpers/fresh-postgres.js'
+import { createFreshStoreDatabase as createFreshDatabase } from '../../../packages/store/test/helpers/fresh-database.js'
 import { buildApp } from '../src/app-options.js'
 import { SCOPES, type Scope } from '../src/auth/scopes.js'
 

@@ -35,7 +35,7 @@ export interface RunningWorker {
  */
 export async function startWorker(config: Config, logger: Logger): Promise<RunningWorker> {
   const clock = () => Date.now()
-  const store = await openStore(config.STORE_URL)
+  const store = await openStore(config.STORE_URL, { timeoutMs: config.STORE_TIMEOUT_MS })
   await store.ensureCalendar(initialCalendar(config))
 
   // One shared connection per role (BullMQ's production guide): Queue clients share one, each Worker

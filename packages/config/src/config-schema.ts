@@ -17,6 +17,8 @@ export const configSchema = Type.Object({
   REDIS_PREFIX: Type.String({ default: 'scheduler', minLength: 1 }),
   /** `postgres://…` or `mongodb://…`: the scheme chooses the adapter. */
   STORE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/scheduler' }),
+  /** The longest one store operation may wait on the database before it fails (the API answers 503). */
+  STORE_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1 })),
   JWT_ISSUER: Type.String({ default: 'auto-event-manager' }),

@@ -1,5 +1,5 @@
 export * from './busy-times.js'
 export { type CursorKeys, cursorKeysOf, decodeCursor, encodeCursor, type ListOrder } from './cursor.js'
-export { openStore } from './open-store.js'
+export { type OpenStoreOptions, openStore } from './open-store.js'
 export * from './port.js'
 export { createPostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js'

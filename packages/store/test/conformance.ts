@@ -1,5 +1,6 @@
 import type { EventRecord, EventStatus, Instant, JobRecord } from '@scheduler/core'
 import type { Test } from 'tap'
+import type { TcpProxy } from '../../../test/helpers/tcp-proxy.js'
 import {
   type EventListQuery,
   EventNotFoundError,
@@ -25,11 +26,24 @@ import {
   T0,
   uniqueId,
 } from './builders.js'
+import { keysAndTimeoutsScenarios } from './conformance-keys-timeouts.js'
 
 export interface OpenedStore {
   store: Store
   /** Closes the store and removes everything it stored (a fresh database per call). */
   cleanup: () => Promise<void>
+  /** With `OpenOptions.proxy`: the TCP hop between the store and its server. */
+  proxy?: TcpProxy
+}
+
+export interface OpenOptions {
+  /**
+   * Connect through a TCP proxy in front of the server (`test/helpers/tcp-proxy.ts`), made for this test
+   * (its teardown cuts it). An adapter whose server cannot be proxied answers no `proxy`.
+   */
+  proxy?: Test
+  /** The store's operation timeout in ms (`openStore`'s `timeoutMs`). */
+  timeoutMs?: number
 }
 
 const CAL = 'default'
@@ -39,7 +53,11 @@ const OTHER = 'other'
  * The behaviour every `Store` adapter must have. Each subtest calls `open` for an empty store of its
  * own and `cleanup` in its teardown.
  */
-export function conformanceSuite(t: Test, name: string, open: () => Promise<OpenedStore>) {
+export function conformanceSuite(
+  t: Test,
+  name: string,
+  open: (options?: OpenOptions) => Promise<OpenedStore>,
+) {
   return t.test(`${name} store conformance`, async (t) => {
     const scenario = (title: string, body: (t: Test, store: Store) => Promise<void>) =>
       t.test(title, async (t) => {
@@ -1021,6 +1039,8 @@ export function conformanceSuite(t: Test, name: string, open: () => Promise<Open
         t.strictSame(await store.listDeliveries(CAL, webhookId, 10), [newDelivery], 'old delivery gone')
       },
     )
+
+    keysAndTimeoutsScenarios(t, scenario, open)
   })
 }
 

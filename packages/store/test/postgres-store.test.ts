@@ -1,6 +1,7 @@
 import net from 'node:net'
 import pg from 'pg'
 import t from 'tap'
+import { tcpProxy } from '../../../test/helpers/tcp-proxy.js'
 import { openStore } from '../src/open-store.js'
 import { StoreUnavailableError } from '../src/port.js'
 import { MIGRATIONS } from '../src/postgres/migrations.js'
@@ -9,12 +10,23 @@ import { aJob, aPlan, aScheduledEvent, T0 } from './builders.js'
 import { conformanceSuite } from './conformance.js'
 import { createFreshDatabase, databaseUrl, freshPostgres } from './helpers/fresh-postgres.js'
 
-conformanceSuite(t, 'postgres', async () => {
+conformanceSuite(t, 'postgres', async (options = {}) => {
   const database = await createFreshDatabase()
-  const store = await createPostgresStore(database.url)
+  const server = new URL(database.url)
+  const proxy =
+    options.proxy === undefined
+      ? undefined
+      : await tcpProxy(options.proxy, { host: server.hostname, port: Number(server.port || 5432) })
+  const store = await openStore(
+    proxy === undefined ? database.url : proxy.via(database.url),
+    options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
+  )
   return {
     store,
+    ...(proxy === undefined ? {} : { proxy }),
     cleanup: async () => {
+      // The proxy first: a store cannot close connections that a stalled proxy holds.
+      await proxy?.cut()
       await store.close()
       await database.drop()
     },

@@ -48,7 +48,8 @@ export async function createIndexes(collections: Collections): Promise<void> {
     // range's end scans every earlier event, one bounded by its start every later one; the planner picks.
     { key: { calendarId: 1, status: 1, start: 1 }, name: 'events_occupying_start' },
     { key: { calendarId: 1, status: 1, end: 1 }, name: 'events_occupying_end' },
-    // The two list orders, with their keyset tie-breakers.
+    // The two list orders, with their keyset tie-breakers (`_id` is { calendarId, id }: by id within
+    // the calendar).
     { key: { calendarId: 1, startSort: 1, createdAt: 1, _id: 1 }, name: 'events_by_start' },
     { key: { calendarId: 1, updatedAt: 1, _id: 1 }, name: 'events_by_updated' },
   ])
@@ -85,7 +86,18 @@ export async function createIndexes(collections: Collections): Promise<void> {
     },
     // Housekeeping: uploads left pending or deleting by a crash.
     { key: { 'metadata.state': 1, uploadDate: 1 }, name: 'attachments_by_state' },
+    // An attachment id is unique within its event, as PostgreSQL's primary key (calendar_id, event_id,
+    // id) is. Only visible files count: a file being removed does not block its id.
+    {
+      key: { 'metadata.calendarId': 1, 'metadata.eventId': 1, 'metadata.attachmentId': 1 },
+      name: 'attachments_id',
+      unique: true,
+      partialFilterExpression: { 'metadata.state': 'stored' },
+    },
   ])
-  // GridFS's own indexes (filename and upload date; chunks by file and number) are created by the
-  // driver on the bucket's first upload.
+  // GridFS's own chunk index (the name and keys the driver would create on a bucket's first upload):
+  // attachments are written inside transactions, not through the bucket, so it is created here.
+  await collections.attachmentChunks.createIndexes([
+    { key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true },
+  ])
 }

@@ -29,8 +29,25 @@ import type {
 } from '../port.js'
 
 // The documents as MongoDB stores them. Instants are BSON dates (readable in the shell, comparable in
-// queries); records keep epoch milliseconds. `_id` is the record's own id wherever the record has one, and
-// every document carries `calendarId` so that every query can be scoped to one calendar.
+// queries); records keep epoch milliseconds. A record that belongs to a calendar is keyed by its calendar
+// and its id (`RecordKey`), as PostgreSQL's primary keys (calendar_id, id) are; every document also carries
+// `calendarId` at the top so that every query and index can be scoped to one calendar.
+
+/**
+ * The `_id` of events, jobs and webhooks: the same id in two calendars is two records. Built only by
+ * `recordKey`, so that its fields are always in this order (MongoDB compares embedded documents field by
+ * field, in order: equality needs the same order, and `_id` then sorts by calendar, then by id, bytewise
+ * as PostgreSQL's "C" collation does).
+ */
+export interface RecordKey {
+  calendarId: string
+  id: string
+}
+
+/** The `_id` of the record `id` of `calendarId`. */
+export function recordKey(calendarId: string, id: string): RecordKey {
+  return { calendarId, id }
+}
 
 /** The largest JavaScript date: the sort key of an event without a start, so unplaced events sort last. */
 export const UNPLACED_SORT_KEY = new Date(8_640_000_000_000_000)
@@ -58,7 +75,7 @@ export interface AttendeeDocument {
 }
 
 export interface EventDocument {
-  _id: string
+  _id: RecordKey
   calendarId: string
   title: string
   description: string | null
@@ -134,7 +151,7 @@ export interface DisplacementDocument {
 }
 
 export interface JobDocument {
-  _id: string
+  _id: RecordKey
   calendarId: string
   type: JobRecord['type']
   eventId: string
@@ -170,7 +187,7 @@ export interface BusyDocument {
 }
 
 export interface WebhookDocument {
-  _id: string
+  _id: RecordKey
   calendarId: string
   url: string
   events: WebhookEventType[]
@@ -179,7 +196,11 @@ export interface WebhookDocument {
   createdAt: Date
 }
 
-/** The message's `data` is JSON text for the same reason as an idempotent answer: it is sent verbatim. */
+/**
+ * The message's `data` is JSON text for the same reason as an idempotent answer: it is sent verbatim.
+ * Messages (and deliveries) are keyed by their id alone, as in PostgreSQL: the port reads them by id
+ * (`getMessage`, `markDispatched`), and their ids are generated, never named by a client.
+ */
 export interface OutboxDocument {
   _id: string
   calendarId: string
@@ -209,10 +230,11 @@ export interface DeliveryDocument {
 }
 
 /**
- * An attachment's life in GridFS, which has no transactions: its bytes are uploaded as `pending`, made
- * `stored` by a transaction that also checks the event, and marked `deleting` (in the transaction that
- * deletes its event, or by `deleteAttachment`) before its chunks and file document are removed. Only
- * `stored` attachments are visible; `purgeExpired` finishes what a crash left half done.
+ * An attachment's life in GridFS: its chunks and file document are written as `stored` in the
+ * transaction that claims the idempotency key and checks the event, and marked `deleting` (in the
+ * transaction that deletes its event, or by `deleteAttachment`) before its chunks and file document are
+ * removed. Only `stored` attachments are visible; `purgeExpired` finishes what a crash left half done.
+ * `pending` is what earlier versions uploaded outside any transaction (purged like `deleting`).
  */
 export type AttachmentState = 'pending' | 'stored' | 'deleting'
 
@@ -318,7 +340,7 @@ function attendeeFromDocument(document: AttendeeDocument): Attendee {
 export function eventToDocument(event: EventRecord): EventDocument {
   const start = toNullableDate(event.start)
   return {
-    _id: event.id,
+    _id: recordKey(event.calendarId, event.id),
     calendarId: event.calendarId,
     title: event.title,
     description: event.description,
@@ -344,7 +366,7 @@ export function eventToDocument(event: EventRecord): EventDocument {
 
 export function eventFromDocument(document: EventDocument): EventRecord {
   return {
-    id: document._id,
+    id: document._id.id,
     calendarId: document.calendarId,
     title: document.title,
     description: document.description,
@@ -489,7 +511,7 @@ export function errorToDocument(error: JobRecord['error']): JobDocument['error']
 
 export function jobToDocument(job: JobRecord): JobDocument {
   return {
-    _id: job.id,
+    _id: recordKey(job.calendarId, job.id),
     calendarId: job.calendarId,
     type: job.type,
     eventId: job.eventId,
@@ -504,7 +526,7 @@ export function jobToDocument(job: JobRecord): JobDocument {
 
 export function jobFromDocument(document: JobDocument): JobRecord {
   return {
-    id: document._id,
+    id: document._id.id,
     calendarId: document.calendarId,
     type: document.type,
     eventId: document.eventId,
@@ -556,7 +578,7 @@ export function busyFromDocument(document: BusyDocument): Interval {
 
 export function webhookToDocument(webhook: WebhookRecord): WebhookDocument {
   return {
-    _id: webhook.id,
+    _id: recordKey(webhook.calendarId, webhook.id),
     calendarId: webhook.calendarId,
     url: webhook.url,
     events: [...webhook.events],
@@ -568,7 +590,7 @@ export function webhookToDocument(webhook: WebhookRecord): WebhookDocument {
 
 export function webhookFromDocument(document: WebhookDocument): WebhookRecord {
   return {
-    id: document._id,
+    id: document._id.id,
     calendarId: document.calendarId,
     url: document.url,
     events: document.events,
@@ -637,7 +659,7 @@ export function deliveryFromDocument(document: DeliveryDocument): DeliveryRecord
   }
 }
 
-/** The metadata of a new upload (`pending` until its transaction makes it `stored`). */
+/** The metadata of a new attachment, written `stored` by the transaction that writes it. */
 export function attachmentMetadataOf(attachment: AttachmentRecord): AttachmentMetadata {
   return {
     attachmentId: attachment.id,
@@ -646,7 +668,7 @@ export function attachmentMetadataOf(attachment: AttachmentRecord): AttachmentMe
     contentType: attachment.contentType,
     sha256: attachment.sha256,
     createdAt: toDate(attachment.createdAt),
-    state: 'pending',
+    state: 'stored',
   }
 }
 

@@ -2,7 +2,7 @@ import type { EventStatus } from '@scheduler/core'
 import type { Filter, Sort } from 'mongodb'
 import { decodeCursor } from '../cursor.js'
 import type { EventListQuery } from '../port.js'
-import { type EventDocument, toDate, UNPLACED_SORT_KEY } from './mongo-documents.js'
+import { type EventDocument, recordKey, toDate, UNPLACED_SORT_KEY } from './mongo-documents.js'
 
 // A client status as stored fields, with the clock-derived ones (in_progress, completed) read off `now`.
 function statusClauses(status: EventStatus, now: Date): Filter<EventDocument>[] {
@@ -37,6 +37,8 @@ export function listFilter(calendarId: string, query: EventListQuery): Filter<Ev
   if (query.updatedSince !== undefined) and.push({ updatedAt: { $gte: toDate(query.updatedSince) } })
   if (query.cursor !== undefined) {
     const after = decodeCursor(query.cursor, query.order)
+    // `_id` is { calendarId, id }: within the calendar, `$gt` compares the ids (bytewise).
+    const afterKey = recordKey(calendarId, after.id)
     if (after.order === 'start') {
       const start = after.start === null ? UNPLACED_SORT_KEY : toDate(after.start)
       const createdAt = toDate(after.createdAt)
@@ -46,13 +48,13 @@ export function listFilter(calendarId: string, query: EventListQuery): Filter<Ev
         $or: [
           { startSort: { $gt: start } },
           { startSort: start, createdAt: { $gt: createdAt } },
-          { startSort: start, createdAt, _id: { $gt: after.id } },
+          { startSort: start, createdAt, _id: { $gt: afterKey } },
         ],
       })
     } else {
       const updatedAt = toDate(after.updatedAt)
       and.push({ updatedAt: { $gte: updatedAt } })
-      and.push({ $or: [{ updatedAt: { $gt: updatedAt } }, { updatedAt, _id: { $gt: after.id } }] })
+      and.push({ $or: [{ updatedAt: { $gt: updatedAt } }, { updatedAt, _id: { $gt: afterKey } }] })
     }
   }
   return and.length === 0 ? { calendarId } : { calendarId, $and: and }

@@ -1,5 +1,13 @@
 import type { EventRecord, Instant } from '@scheduler/core'
-import { type ClientSession, type Db, MongoClient, type TransactionOptions, WriteConcern } from 'mongodb'
+import {
+  type ClientSession,
+  type Db,
+  type DbOptions,
+  MongoClient,
+  ReadConcern,
+  type TransactionOptions,
+  WriteConcern,
+} from 'mongodb'
 import { checkAttachment } from '../attachment-checks.js'
 import { cursorKeysOf, encodeCursor } from '../cursor.js'
 import {
@@ -33,29 +41,55 @@ import {
   messageFromDocument,
   messageToDocument,
   outcomeToDocument,
+  recordKey,
   toDate,
   webhookFromDocument,
   webhookToDocument,
 } from './mongo-documents.js'
-import { guarded, isDuplicateKey, toStoreError } from './mongo-errors.js'
+import { guarded as guardedWithin, isDuplicateKey, toStoreError } from './mongo-errors.js'
 import { listFilter, listSort } from './mongo-queries.js'
+import { runTransaction } from './mongo-transactions.js'
 
 export interface MongoStoreOptions {
-  /** How long an operation waits for a usable server before failing (default 2 s: fail fast, answer 503). */
+  /**
+   * How long an operation waits for a usable server before failing (default 2 s, or `timeoutMs` when
+   * that is shorter: fail fast, answer 503).
+   */
   serverSelectionTimeoutMs?: number
+  /**
+   * The longest one store operation may take, in ms (default 10000), transactions and their retries
+   * included: past it the operation rejects with `StoreUnavailableError`. It is also each step's limit:
+   * a socket read, a connection checkout, a majority acknowledgement (`wtimeoutMS`), a commit.
+   */
+  timeoutMs?: number
 }
 
 const DEFAULT_DATABASE = 'scheduler'
 const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 2_000
+const DEFAULT_TIMEOUT_MS = 10_000
 /** How long an idempotency key answers with its recorded result (the contract's 24 h). */
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
 
 // Snapshot reads and majority commits: what a transaction reads is one consistent state, and what it
-// commits survives a failover.
-const TRANSACTION_OPTIONS: TransactionOptions = {
-  readConcern: { level: 'snapshot' },
-  writeConcern: new WriteConcern('majority'),
-  readPreference: 'primary',
+// commits survives a failover. A commit that no majority acknowledges in time fails (→ unavailable).
+function transactionOptions(timeoutMs: number): TransactionOptions {
+  return {
+    readConcern: { level: 'snapshot' },
+    writeConcern: new WriteConcern('majority', timeoutMs),
+    readPreference: 'primary',
+    maxCommitTimeMS: timeoutMs,
+  }
+}
+
+// Outside transactions too, whatever the connection string says: writes are acknowledged by a majority
+// (a w:1 write on a primary-secondary-arbiter set can be rolled back at a failover), reads answer only
+// majority-committed data and go to the primary.
+function databaseOptions(timeoutMs: number): DbOptions {
+  return {
+    writeConcern: new WriteConcern('majority', timeoutMs),
+    readConcern: new ReadConcern('majority'),
+    readPreference: 'primary',
+  }
 }
 
 /**
@@ -66,32 +100,44 @@ const TRANSACTION_OPTIONS: TransactionOptions = {
  * replica set; docker-compose runs a single-node one).
  *
  * How two writers are kept apart: MongoDB has no exclusion constraint, so "occupying events never overlap"
- * is checked by `applyPlan` itself inside its transaction. A check in a snapshot alone would let two
- * concurrent plans each see the other's slot free; so every plan first increments its calendar's revision
- * document (`calendar_revisions`, `_id` = the calendar id). Two transactions that write the same document
+ * is checked by `applyPlan` (and by `submit`, for an occupying event) inside its transaction. A check in a
+ * snapshot alone would let two concurrent plans each see the other's slot free; so every plan first
+ * increments its calendar's revision document (`calendar_revisions`, `_id` = the calendar id), as do
+ * `submit` of an occupying event and `putAttachment`. Two transactions that write the same document
  * cannot both commit: one of them fails with a WriteConflict (labelled TransientTransactionError), and
- * `withTransaction` runs it again from the start on a fresh snapshot, where it sees the winner's events,
+ * `runTransaction` runs it again from the start on a fresh snapshot, where it sees the winner's events,
  * re-checks the job (now finished → `StaleJobError`) and the overlap (→ `OverlapError`). Plans that write
  * to one calendar are thereby serialised, whatever the number of workers (a plan that also writes events
  * of another calendar increments that calendar's revision too).
  */
 export async function createMongoStore(url: string, options: MongoStoreOptions = {}): Promise<Store> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const selectionMs = Math.min(
+    options.serverSelectionTimeoutMs ?? DEFAULT_SERVER_SELECTION_TIMEOUT_MS,
+    timeoutMs,
+  )
+  // Every step of an operation has its limit (the driver's own defaults wait forever on a socket and a
+  // pool); `guarded` bounds the whole operation, retries included, by `timeoutMs`.
   const client = new MongoClient(url, {
-    serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? DEFAULT_SERVER_SELECTION_TIMEOUT_MS,
+    serverSelectionTimeoutMS: selectionMs,
+    connectTimeoutMS: timeoutMs,
+    socketTimeoutMS: timeoutMs,
+    waitQueueTimeoutMS: timeoutMs,
     // An optional field left undefined must stay absent, not become null.
     ignoreUndefined: true,
   })
-  const db = client.db(databaseName(url))
+  const db = client.db(databaseName(url), databaseOptions(timeoutMs))
   try {
     await client.connect()
     await requireTransactions(db)
+    await refuseIdKeyedRecords(db)
     await createIndexes(collectionsOf(db))
   } catch (error) {
     // The start-up failure is what the caller needs to see, not a failure to close after it.
     await client.close().catch(() => undefined)
     throw toStoreError(error)
   }
-  return mongoStore(client, db)
+  return mongoStore(client, db, timeoutMs)
 }
 
 // A connection string with several hosts is no WHATWG URL, but hosts never contain '/', so the first '/'
@@ -102,6 +148,20 @@ function databaseName(url: string): string {
   if (slash === -1) return DEFAULT_DATABASE
   const path = afterScheme.slice(slash + 1).split('?')[0] ?? ''
   return path === '' ? DEFAULT_DATABASE : decodeURIComponent(path)
+}
+
+// Earlier versions keyed events, jobs and webhooks by their id alone (a string `_id`); this one keys them
+// by { calendarId, id } and would not find those records. Refuse to start rather than ignore them.
+async function refuseIdKeyedRecords(db: Db): Promise<void> {
+  const { events, jobs, webhooks } = collectionsOf(db)
+  for (const collection of [events, jobs, webhooks]) {
+    const old = await collection.findOne({ _id: { $type: 'string' } } as object, { projection: { _id: 1 } })
+    if (old !== null) {
+      throw new Error(
+        `MongoDB collection ${collection.collectionName} holds records keyed by id alone, written by an earlier version: re-key them as _id: { calendarId, id } (or start from an empty database)`,
+      )
+    }
+  }
 }
 
 async function requireTransactions(db: Db): Promise<void> {
@@ -164,7 +224,7 @@ function deletedOf<T>(result: IdempotentResult<T | null>): IdempotentResult<bool
   return result.kind === 'replay' ? result : { kind: 'done', value: result.value !== null }
 }
 
-function mongoStore(client: MongoClient, db: Db): Store {
+function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
   const collections: Collections = collectionsOf(db)
   const {
     calendars,
@@ -182,10 +242,17 @@ function mongoStore(client: MongoClient, db: Db): Store {
   // Calendars whose revision document is known to exist (see `ensureRevision`).
   const revisionsCreated = new Set<string>()
 
-  // `withTransaction` may run `work` more than once (after a write conflict): `work` must only touch the
+  const TRANSACTION_OPTIONS = transactionOptions(timeoutMs)
+
+  // Every operation below is bounded by `timeoutMs` (→ StoreUnavailableError), retries included.
+  function guarded<T>(operation: () => Promise<T>): Promise<T> {
+    return guardedWithin(operation, timeoutMs)
+  }
+
+  // `runTransaction` may run `work` more than once (after a write conflict): `work` must only touch the
   // database through `session` and must not keep state between runs.
   function transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T> {
-    return client.withSession((session) => session.withTransaction(work, TRANSACTION_OPTIONS))
+    return runTransaction(client, TRANSACTION_OPTIONS, timeoutMs, work)
   }
 
   async function findIdempotencyRecord(
@@ -267,9 +334,10 @@ function mongoStore(client: MongoClient, db: Db): Store {
     revisionsCreated.add(calendarId)
   }
 
-  // Runs after the plan's writes, inside its transaction, so it reads the calendar as it would be
-  // committed: deletions gone, the plan's events in their new places. Each occupying event the plan writes
-  // must then overlap no other occupying event — neither one stored nor another of the plan's own.
+  // Runs after a transaction's event writes (a plan's, a submit's), inside it, so it reads the calendar as
+  // it would be committed: deletions gone, the written events in their new places. Each occupying event
+  // written must then overlap no other occupying event — neither one stored nor another just written.
+  // The transaction must also have incremented the calendar's revision (see `bumpRevision`).
   async function assertNoOverlap(
     session: ClientSession,
     jobId: string,
@@ -282,7 +350,7 @@ function mongoStore(client: MongoClient, db: Db): Store {
         $or: placed.map((event) => ({
           calendarId: event.calendarId,
           status: 'scheduled' as const,
-          _id: { $ne: event.id },
+          _id: { $ne: recordKey(event.calendarId, event.id) },
           start: { $lt: toDate(event.end) },
           end: { $gt: toDate(event.start) },
         })),
@@ -290,8 +358,19 @@ function mongoStore(client: MongoClient, db: Db): Store {
       { session, projection: { _id: 1 } },
     )
     if (clash !== null) {
-      throw new OverlapError(`The plan of job ${jobId} would overlap the occupying event ${clash._id}`)
+      throw new OverlapError(`The events of job ${jobId} would overlap the occupying event ${clash._id.id}`)
     }
+  }
+
+  // Serialises the transaction with every other one that bumps the calendar's revision (plans, submits
+  // of occupying events, attachment writes): two that both commit would write the same document.
+  async function bumpRevision(session: ClientSession, calendarId: string): Promise<void> {
+    // Upserting again only matters if the document was removed since `ensureRevision` saw it.
+    await revisions.updateOne(
+      { _id: calendarId },
+      { $inc: { revision: 1 }, $setOnInsert: { calendarId } },
+      { upsert: true, session },
+    )
   }
 
   const store: Store = {
@@ -333,22 +412,28 @@ function mongoStore(client: MongoClient, db: Db): Store {
       ),
 
     submit: (submission) =>
-      guarded(() =>
-        idempotently(submission.calendarId, submission.idempotency, async (session) => {
-          if (submission.event !== undefined) {
-            assertWritable(submission.event)
-            await events.insertOne(eventToDocument(submission.event), { session })
+      guarded(async () => {
+        const { event } = submission
+        if (event !== undefined) assertWritable(event)
+        // An occupying event is held to the overlap rule as a plan's events are (and serialised with them).
+        const occupies = event !== undefined && isPlacedAndOccupying(event)
+        if (occupies) await ensureRevision(event.calendarId)
+        return idempotently(submission.calendarId, submission.idempotency, async (session) => {
+          if (event !== undefined) {
+            if (occupies) await bumpRevision(session, event.calendarId)
+            await events.insertOne(eventToDocument(event), { session })
+            await assertNoOverlap(session, submission.job.id, [event])
           }
           await jobs.insertOne(jobToDocument(submission.job), { session })
-          return { job: submission.job, event: submission.event ?? null }
-        }),
-      ),
+          return { job: submission.job, event: event ?? null }
+        })
+      }),
 
     findIdempotency: (calendarId, key, now) => guarded(() => findIdempotencyRecord(calendarId, key, now)),
 
     getEvent: (calendarId, id) =>
       guarded(async () => {
-        const document = await events.findOne({ _id: id, calendarId })
+        const document = await events.findOne({ _id: recordKey(calendarId, id) })
         return document === null ? null : eventFromDocument(document)
       }),
 
@@ -390,19 +475,19 @@ function mongoStore(client: MongoClient, db: Db): Store {
 
     getJob: (calendarId, id) =>
       guarded(async () => {
-        const document = await jobs.findOne({ _id: id, calendarId })
+        const document = await jobs.findOne({ _id: recordKey(calendarId, id) })
         return document === null ? null : jobFromDocument(document)
       }),
 
     startJob: (calendarId, jobId) =>
       guarded(async () => {
         const started = await jobs.findOneAndUpdate(
-          { _id: jobId, calendarId, state: 'queued' },
+          { _id: recordKey(calendarId, jobId), state: 'queued' },
           { $set: { state: 'active' } },
           { returnDocument: 'after' },
         )
         if (started !== null) return jobFromDocument(started)
-        const document = await jobs.findOne({ _id: jobId, calendarId })
+        const document = await jobs.findOne({ _id: recordKey(calendarId, jobId) })
         return document === null ? null : jobFromDocument(document)
       }),
 
@@ -428,26 +513,19 @@ function mongoStore(client: MongoClient, db: Db): Store {
         for (const calendarId of calendarIds) await ensureRevision(calendarId)
         await transaction(async (session) => {
           const job = await jobs.findOne(
-            { _id: plan.jobId, calendarId: plan.calendarId },
+            { _id: recordKey(plan.calendarId, plan.jobId) },
             { session, projection: { state: 1 } },
           )
           if (job === null) throw new Error(`Job ${plan.jobId} does not exist in calendar ${plan.calendarId}`)
           if (job.state === 'completed' || job.state === 'failed') {
             throw new StaleJobError(`Job ${plan.jobId} is already ${job.state}`)
           }
-          for (const calendarId of calendarIds) {
-            // Upserting again only matters if the document was removed since `ensureRevision` saw it.
-            await revisions.updateOne(
-              { _id: calendarId },
-              { $inc: { revision: 1 }, $setOnInsert: { calendarId } },
-              { upsert: true, session },
-            )
-          }
+          for (const calendarId of calendarIds) await bumpRevision(session, calendarId)
           if (upserts.length > 0) {
             await events.bulkWrite(
               upserts.map((event) => ({
                 replaceOne: {
-                  filter: { _id: event.id, calendarId: event.calendarId },
+                  filter: { _id: recordKey(event.calendarId, event.id) },
                   replacement: eventToDocument(event),
                   upsert: true,
                 },
@@ -457,7 +535,7 @@ function mongoStore(client: MongoClient, db: Db): Store {
           }
           if (plan.deletions.length > 0) {
             await events.deleteMany(
-              { calendarId: plan.calendarId, _id: { $in: plan.deletions } },
+              { _id: { $in: plan.deletions.map((id) => recordKey(plan.calendarId, id)) } },
               { session },
             )
             // Their attachments disappear with them, in this transaction; the bytes follow after it.
@@ -473,7 +551,7 @@ function mongoStore(client: MongoClient, db: Db): Store {
           }
           await assertNoOverlap(session, plan.jobId, upserts)
           await jobs.updateOne(
-            { _id: plan.jobId, calendarId: plan.calendarId },
+            { _id: recordKey(plan.calendarId, plan.jobId) },
             {
               $set: {
                 state: plan.job.state,
@@ -504,7 +582,7 @@ function mongoStore(client: MongoClient, db: Db): Store {
       guarded(async () => {
         // A job that is already finished keeps its outcome.
         await jobs.updateOne(
-          { _id: jobId, calendarId, state: { $in: ['queued', 'active'] } },
+          { _id: recordKey(calendarId, jobId), state: { $in: ['queued', 'active'] } },
           { $set: { state: 'failed', error: errorToDocument(error), finishedAt: toDate(at) } },
         )
       }),
@@ -551,45 +629,22 @@ function mongoStore(client: MongoClient, db: Db): Store {
     putAttachment: (meta, bytes, write) =>
       guarded(async () => {
         checkAttachment(meta, bytes)
-        // Checked first so that nothing is uploaded for an unknown event; checked again below, atomically.
-        const event = await events.findOne(
-          { _id: meta.eventId, calendarId: meta.calendarId },
-          { projection: { _id: 1 } },
-        )
-        if (event === null) throw eventNotFound(meta)
         await ensureRevision(meta.calendarId)
-        const fileId = await gridFs.upload(meta, bytes)
-        let result: IdempotentResult<AttachmentRecord>
-        try {
-          result = await idempotently(meta.calendarId, write, async (session) => {
-            const current = await events.findOne(
-              { _id: meta.eventId, calendarId: meta.calendarId },
-              { session, projection: { _id: 1 } },
-            )
-            if (current === null) throw eventNotFound(meta)
-            // Plans increment the revision too: a plan that deletes the event either commits first (the
-            // event is gone when this runs again) or conflicts and runs after this (and marks the file).
-            await revisions.updateOne(
-              { _id: meta.calendarId },
-              { $inc: { revision: 1 }, $setOnInsert: { calendarId: meta.calendarId } },
-              { upsert: true, session },
-            )
-            const stored = await attachmentFiles.updateOne(
-              { _id: fileId, 'metadata.state': 'pending' },
-              { $set: { 'metadata.state': 'stored' } },
-              { session },
-            )
-            if (stored.matchedCount === 0) {
-              throw new Error(`The upload of attachment ${meta.id} vanished before it was stored`)
-            }
-            return meta
-          })
-        } catch (error) {
-          await gridFs.discard([fileId]).catch(() => undefined)
-          throw error
-        }
-        if (result.kind === 'replay') await gridFs.discard([fileId]).catch(() => undefined)
-        return result
+        // One transaction, as PostgreSQL's: the key is claimed first (a replay writes nothing), then the
+        // event checked and the bytes written; a failure anywhere leaves no chunk and no key behind.
+        return idempotently(meta.calendarId, write, async (session) => {
+          const event = await events.findOne(
+            { _id: recordKey(meta.calendarId, meta.eventId) },
+            { session, projection: { _id: 1 } },
+          )
+          if (event === null) throw eventNotFound(meta)
+          // Plans increment the revision too: a plan that deletes the event either commits first (the
+          // event is gone when this runs again) or conflicts and runs after this (and marks the file).
+          await bumpRevision(session, meta.calendarId)
+          // A second attachment with this id under this event: refused by `attachments_id` (→ DuplicateIdError).
+          await gridFs.write(session, meta, bytes)
+          return meta
+        })
       }),
 
     listAttachments: (calendarId, eventId) =>
@@ -662,14 +717,14 @@ function mongoStore(client: MongoClient, db: Db): Store {
 
     getWebhook: (calendarId, id) =>
       guarded(async () => {
-        const document = await webhooks.findOne({ _id: id, calendarId })
+        const document = await webhooks.findOne({ _id: recordKey(calendarId, id) })
         return document === null ? null : webhookFromDocument(document)
       }),
 
     deleteWebhook: (calendarId, id, write) =>
       guarded(async () => {
         const result = await deleteIdempotently(calendarId, write, async (session) => {
-          const deleted = await webhooks.deleteOne({ _id: id, calendarId }, { session })
+          const deleted = await webhooks.deleteOne({ _id: recordKey(calendarId, id) }, { session })
           return deleted.deletedCount > 0 ? id : null
         })
         return deletedOf(result)
@@ -736,12 +791,14 @@ function mongoStore(client: MongoClient, db: Db): Store {
         })
         await outbox.deleteMany({ dispatchedAt: { $lt: cutoff } })
         await deliveries.deleteMany({ at: { $lt: cutoff } })
-        // Attachment uploads abandoned by a crash, and removals that one cut short.
+        // Uploads that earlier versions left pending, removals that a crash cut short, and chunks of an
+        // upload whose abort failed too.
         await attachmentFiles.updateMany(
           { 'metadata.state': 'pending', uploadDate: { $lt: cutoff } },
           { $set: { 'metadata.state': 'deleting' } },
         )
         await gridFs.removeDeleting({})
+        await gridFs.removeOrphanChunks(cutoff)
       }),
   }
   return store

@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { OverlapError, StoreUnavailableError } from '../port.js'
+import { DuplicateIdError, OverlapError, StoreUnavailableError } from '../port.js'
 import { MIGRATIONS } from './migrations.js'
 
 // Node's network errors and PostgreSQL's connection-exception class (08), shutdowns, "too many
@@ -47,6 +47,11 @@ export function mapError(error: unknown): unknown {
   if (error instanceof StoreUnavailableError || error instanceof OverlapError) return error
   if (errorCode(error) === EXCLUSION_VIOLATION) {
     return new OverlapError('An occupying event would overlap another one', { cause: error })
+  }
+  // A primary key refused the write: the same id in the same calendar (idempotency keys never get here,
+  // their claim is an upsert).
+  if (errorCode(error) === UNIQUE_VIOLATION) {
+    return new DuplicateIdError('A record with this id exists already', { cause: error })
   }
   if (isUnavailable(error)) {
     return new StoreUnavailableError('PostgreSQL is unavailable', { cause: error })

@@ -53,9 +53,16 @@ import {
 export interface PostgresStoreOptions {
   /** Connections in the pool (default 10). */
   poolSize?: number
-  /** How long to wait for a connection before failing with `StoreUnavailableError` (default 2000). */
+  /**
+   * How long to wait for a connection before failing with `StoreUnavailableError` (default 2000, or
+   * `queryTimeoutMs` when that is shorter).
+   */
   connectTimeoutMs?: number
-  /** How long one statement may run before it is cancelled (default 10000). */
+  /**
+   * How long one statement may take, in ms, before it fails with `StoreUnavailableError` (default 10000):
+   * the client gives up then on a server that stopped answering; the server cancels a statement that
+   * runs that long itself a little earlier.
+   */
   queryTimeoutMs?: number
 }
 
@@ -83,16 +90,16 @@ const DELIVERY_UPDATES = DELIVERY_COLUMNS.filter((c) => c !== 'id')
  * Rejects with `StoreUnavailableError` when the server cannot be reached.
  */
 export async function createPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
-  const connectTimeoutMs = options.connectTimeoutMs ?? 2000
   const queryTimeoutMs = options.queryTimeoutMs ?? 10_000
+  const connectTimeoutMs = options.connectTimeoutMs ?? Math.min(2000, queryTimeoutMs)
   await ensureDatabase(url, connectTimeoutMs)
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: connectTimeoutMs,
-    statement_timeout: queryTimeoutMs,
     // The client-side limit catches a server that stopped answering; the server's own limit fires first.
-    query_timeout: queryTimeoutMs + 2000,
+    statement_timeout: Math.max(1, Math.floor(queryTimeoutMs * 0.9)),
+    query_timeout: queryTimeoutMs,
     idleTimeoutMillis: 30_000,
   })
   // An idle connection that dies (server restart) is dropped by the pool; the next query reports it.

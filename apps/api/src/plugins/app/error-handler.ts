@@ -1,9 +1,10 @@
 import type { ProblemResource } from '@scheduler/contract'
-import { InvalidCursorError, StoreUnavailableError } from '@scheduler/store'
+import { DuplicateIdError, InvalidCursorError, StoreUnavailableError } from '@scheduler/store'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import {
   BadRequestProblem,
+  ConflictProblem,
   type FieldError,
   HttpProblem,
   NotFoundProblem,
@@ -61,6 +62,7 @@ export function toProblem(error: unknown): HttpProblem | null {
   if (error instanceof StoreUnavailableError)
     return new ServiceUnavailableProblem('The calendar store is unavailable')
   if (error instanceof InvalidCursorError) return ValidationProblem.at('/query/cursor', error.message)
+  if (error instanceof DuplicateIdError) return new ConflictProblem('A record with this id exists already')
   if (isRedisUnavailable(error)) return new ServiceUnavailableProblem('The job queue (Redis) is unavailable')
   const fastifyError = error as Partial<FastifyError> & { validationContext?: string }
   if (Array.isArray(fastifyError.validation)) {

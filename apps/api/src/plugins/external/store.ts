@@ -12,7 +12,7 @@ declare module 'fastify' {
 /** Opens the calendar store named by STORE_URL and makes sure the calendar exists. */
 export default fp(
   async (app: FastifyInstance) => {
-    const store = await openStore(app.config.STORE_URL)
+    const store = await openStore(app.config.STORE_URL, { timeoutMs: app.config.STORE_TIMEOUT_MS })
     try {
       await store.ensureCalendar(initialCalendar(app.config))
     } catch (error) {
