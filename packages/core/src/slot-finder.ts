@@ -1,11 +1,11 @@
 import {
   DAY_MS,
   isSlotBoundary,
-  isWithinWorkingHours,
   iterateWorkingIntervals,
   localDayRange,
   MINUTE_MS,
   nextSlotBoundary,
+  workingIntervalAround,
 } from './calendar-policy.js'
 import { createIntervalIndex, type IntervalIndex } from './interval-index.js'
 import type { CalendarSettings, Failure, Instant, Interval, PlacementWindow } from './types.js'
@@ -124,17 +124,17 @@ function walk(
     if (high - low < duration) continue
     const blockers = blockersBetween(search, low, high)
     let next = 0
-    let start = nextSlotBoundary(settings, low)
+    let start = nextSlotBoundary(settings, working, low)
     while (start + duration <= high && start < startsBefore) {
       const end = start + duration
       while (next < blockers.length && (blockers[next] as Interval).end <= start) next++
       const blocker = blockers[next]
       if (blocker && blocker.start < end) {
-        start = nextSlotBoundary(settings, blocker.end)
+        start = nextSlotBoundary(settings, working, blocker.end)
         continue
       }
       if (!emit({ start, end })) return
-      start = nextSlotBoundary(settings, start + 1)
+      start = nextSlotBoundary(settings, working, start + 1)
     }
   }
 }
@@ -211,8 +211,9 @@ function describeWindow(settings: CalendarSettings, window: PlacementWindow): st
 }
 
 /**
- * The earliest slot auto placement allows: inside one working-hours interval of the calendar's zone, on a
- * `slotMinutes` boundary of the local wall clock, starting at or after now + minNoticeMinutes, ending by
+ * The earliest slot auto placement allows: inside one working interval of the calendar's zone (joined
+ * across midnight, see `iterateWorkingIntervals`), on one of its slot boundaries (every `slotMinutes` of the
+ * local wall clock counted from the interval's start, see `nextSlotBoundary`), starting at or after now + minNoticeMinutes, ending by
  * now + horizonDays (24-hour days), inside the window, clear of blackouts, keeping `bufferMinutes` from
  * every occupied interval and overlapping no busy interval.
  *
@@ -279,7 +280,8 @@ export function isFeasibleStart(q: SlotQuery, start: Instant): boolean {
   const bounds = searchBounds(search)
   const slot = { start, end: start + search.duration }
   if (slot.start < bounds.start || slot.end > bounds.end) return false
-  if (!isSlotBoundary(q.settings, start) || !isWithinWorkingHours(q.settings, slot)) return false
+  const working = workingIntervalAround(q.settings, slot)
+  if (!working || !isSlotBoundary(q.settings, working, start)) return false
   return blockersBetween(search, slot.start, slot.end).every(
     (b) => b.end <= slot.start || b.start >= slot.end,
   )
