@@ -183,14 +183,19 @@ t.test('validateCalendarSettings', async (t) => {
   t.same(
     validateCalendarSettings(
       aCalendar({
-        workingHours: week({ sun: [{ start: '20:00', end: '01:00' }], mon: [{ start: '00:30', end: '08:00' }] }),
+        workingHours: week({
+          sun: [{ start: '20:00', end: '01:00' }],
+          mon: [{ start: '00:30', end: '08:00' }],
+        }),
       }),
     ),
     ['workingHours.mon[0]: 00:30-08:00 overlaps sun 20:00-01:00, which runs into mon'],
     'Sunday night runs into Monday',
   )
   t.same(validateCalendarSettings(aCalendar({ timezone: 'america/new_york' })), [], 'any case')
-  t.match(validateCalendarSettings(aCalendar({ timezone: '+05:30' })), [/timezone: "\+05:30" is not a valid IANA/])
+  t.match(validateCalendarSettings(aCalendar({ timezone: '+05:30' })), [
+    /timezone: "\+05:30" is not a valid IANA/,
+  ])
   t.match(validateCalendarSettings(aCalendar({ slotMinutes: 1441, horizonDays: 0 })), [
     /slotMinutes/,
     /horizonDays/,
@@ -313,10 +318,10 @@ t.test('isWithinWorkingHours and overlapsBlackout', async (t) => {
   const overnight = aCalendar({ workingHours: week({ mon: [{ start: '22:00', end: '02:00' }] }) })
   t.ok(isWithinWorkingHours(overnight, span('2026-12-08T03:00:00Z', '2026-12-08T07:00:00Z')), 'Mon 22–Tue 02')
   t.notOk(isWithinWorkingHours(overnight, span('2026-12-08T03:00:00Z', '2026-12-08T07:01:00Z')))
-  t.same(
-    isoSpan(workingIntervalAround(overnight, span('2026-12-08T05:00:00Z', '2026-12-08T05:00:00Z'))!),
-    ['2026-12-08T03:00:00.000Z', '2026-12-08T07:00:00.000Z'],
-  )
+  t.same(isoSpan(workingIntervalAround(overnight, span('2026-12-08T05:00:00Z', '2026-12-08T05:00:00Z'))!), [
+    '2026-12-08T03:00:00.000Z',
+    '2026-12-08T07:00:00.000Z',
+  ])
   t.equal(workingIntervalAround(overnight, span('2026-12-08T07:00:00Z', '2026-12-08T08:00:00Z')), null)
   t.ok(overlapsBlackout(settings, span('2026-12-01T15:59:00Z', '2026-12-01T17:00:00Z')))
   t.notOk(overlapsBlackout(settings, span('2026-12-01T16:00:00Z', '2026-12-01T17:00:00Z')))
@@ -340,7 +345,11 @@ t.test('isSlotBoundary and nextSlotBoundary follow the local wall clock', async 
   t.notOk(isSlotBoundary(kolkata, nine, at('2026-06-10T04:00:00Z')), '09:30 IST is not on the hour')
   t.ok(isSlotBoundary({ ...kolkata, slotMinutes: 30 }, nine, at('2026-06-10T04:00:00Z')))
   t.equal(nextSlotBoundary(kolkata, nine, at('2026-06-10T04:00:00Z')), at('2026-06-10T04:30:00Z'))
-  t.equal(nextSlotBoundary(kolkata, nine, at('2026-06-10T00:00:00Z')), at('2026-06-10T03:30:00Z'), 'not before')
+  t.equal(
+    nextSlotBoundary(kolkata, nine, at('2026-06-10T00:00:00Z')),
+    at('2026-06-10T03:30:00Z'),
+    'not before',
+  )
 
   // 45-minute slots: 00:00, 00:45, 01:30, 02:15 (does not exist on 2026-03-08), 03:00, 03:45 …
   const odd = aCalendar({ slotMinutes: 45 })
@@ -354,7 +363,11 @@ t.test('isSlotBoundary and nextSlotBoundary follow the local wall clock', async 
   // Fall back: after 01:31 EDT the wall clock reaches 01:59 EDT, then 01:00 EST (minute 60, not a boundary),
   // then 01:30 EST
   const fallBack = { start: at('2026-11-01T04:00:00Z') }
-  t.equal(nextSlotBoundary(odd, fallBack, at('2026-11-01T05:31:00Z')), at('2026-11-01T06:30:00Z'), '→ 01:30 EST')
+  t.equal(
+    nextSlotBoundary(odd, fallBack, at('2026-11-01T05:31:00Z')),
+    at('2026-11-01T06:30:00Z'),
+    '→ 01:30 EST',
+  )
 
   // Working time that never begins: every slot from each local midnight; with 25-minute slots the last
   // boundary of a day is 23:45, the next is midnight
@@ -398,7 +411,10 @@ t.test('overnight ranges and working time joined across midnight', async (t) => 
       tue: [{ start: '00:00', end: '02:00' }],
     }),
   })
-  const single = aCalendar({ timezone: 'UTC', workingHours: week({ mon: [{ start: '22:00', end: '02:00' }] }) })
+  const single = aCalendar({
+    timezone: 'UTC',
+    workingHours: week({ mon: [{ start: '22:00', end: '02:00' }] }),
+  })
   for (const settings of [split, single]) {
     t.same(workingIntervals(settings, span('2026-12-07T00:00:00Z', '2026-12-15T00:00:00Z')).map(isoSpan), [
       ['2026-12-07T22:00:00.000Z', '2026-12-08T02:00:00.000Z'],

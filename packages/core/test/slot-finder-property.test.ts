@@ -56,7 +56,8 @@ const dayRanges: fc.Arbitrary<LocalTimeRange[]> = fc
       ranges.push({ start: hhmm(sorted[i] as number), end: hhmm(sorted[i + 1] as number) })
     }
     const lastEnd = sorted.length >= 2 ? (sorted[sorted.length - (sorted.length % 2) - 1] as number) : 0
-    if (special === 'to-midnight' && lastEnd < 1440) ranges.push({ start: hhmm(Math.max(lastEnd, 1320)), end: '24:00' })
+    if (special === 'to-midnight' && lastEnd < 1440)
+      ranges.push({ start: hhmm(Math.max(lastEnd, 1320)), end: '24:00' })
     else if (overnight && overnight.start < 1440 && overnight.start >= lastEnd) {
       const end = (overnight.start + overnight.hours * 60) % 1440
       ranges.push({ start: hhmm(overnight.start), end: hhmm(end) })

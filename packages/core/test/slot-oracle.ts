@@ -72,10 +72,13 @@ export function oracleAlwaysWorking(settings: CalendarSettings): boolean {
  * joined where they touch or overlap. Working time without a gap is one interval (−∞, +∞).
  */
 export function oracleWorkingIntervals(settings: CalendarSettings, from: number, to: number): Interval[] {
-  if (oracleAlwaysWorking(settings)) return [{ start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY }]
+  if (oracleAlwaysWorking(settings))
+    return [{ start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY }]
   const zone = settings.timezone
   const lastDay = DateTime.fromMillis(to, { zone }).plus({ days: 2 }).toISODate() as string
-  let cursor = DateTime.fromISO(DateTime.fromMillis(from, { zone }).toISODate() as string, { zone: 'utc' }).minus({
+  let cursor = DateTime.fromISO(DateTime.fromMillis(from, { zone }).toISODate() as string, {
+    zone: 'utc',
+  }).minus({
     days: 10,
   })
   const pieces: Interval[] = []
@@ -138,7 +141,8 @@ function relaxedSlots(q: OracleQuery): Interval[] {
     const local = DateTime.fromMillis(s, { zone: settings.timezone })
     if (local.second !== 0 || local.millisecond !== 0) continue
     if (Number.isFinite(around.start)) {
-      const sinceStart = wallKey(local) - wallKey(DateTime.fromMillis(around.start, { zone: settings.timezone }))
+      const sinceStart =
+        wallKey(local) - wallKey(DateTime.fromMillis(around.start, { zone: settings.timezone }))
       if (sinceStart % (settings.slotMinutes * MIN) !== 0) continue
     } else if ((local.hour * 60 + local.minute) % settings.slotMinutes !== 0) continue
     slots.push(slot)
