@@ -106,8 +106,9 @@ function blockersBetween(search: Search, low: Instant, high: Instant): Interval[
 /**
  * Calls `emit` with every feasible slot inside `bounds` whose start is before `startsBefore`, earliest
  * first, until `emit` answers false. It walks the working intervals of `bounds` in order, asks the indexes
- * once per working interval for what lies near it, and jumps past each conflict to the next slot
- * boundary after it, so the cost is bounded by the working intervals walked and the intervals near them.
+ * once per working interval (once per day of it, for one lasting days) for what lies near it, and jumps past
+ * each conflict to the next slot boundary after it, so the cost is bounded by the working intervals walked
+ * and the intervals near them.
  */
 function walk(
   search: Search,
@@ -122,19 +123,23 @@ function walk(
     const high = Math.min(working.end, bounds.end)
     if (low >= startsBefore) return
     if (high - low < duration) continue
-    const blockers = blockersBetween(search, low, high)
-    let next = 0
     let start = nextSlotBoundary(settings, working, low)
+    // Working time joined across midnight may last days: its starts are read a day at a time.
     while (start + duration <= high && start < startsBefore) {
-      const end = start + duration
-      while (next < blockers.length && (blockers[next] as Interval).end <= start) next++
-      const blocker = blockers[next]
-      if (blocker && blocker.start < end) {
-        start = nextSlotBoundary(settings, working, blocker.end)
-        continue
+      const dayEnd = Math.min(startsBefore, start + DAY_MS)
+      const blockers = blockersBetween(search, start, Math.min(high, dayEnd + duration))
+      let next = 0
+      while (start + duration <= high && start < dayEnd) {
+        const end = start + duration
+        while (next < blockers.length && (blockers[next] as Interval).end <= start) next++
+        const blocker = blockers[next]
+        if (blocker && blocker.start < end) {
+          start = nextSlotBoundary(settings, working, blocker.end)
+          continue
+        }
+        if (!emit({ start, end })) return
+        start = nextSlotBoundary(settings, working, start + 1)
       }
-      if (!emit({ start, end })) return
-      start = nextSlotBoundary(settings, working, start + 1)
     }
   }
 }
