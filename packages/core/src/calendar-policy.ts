@@ -43,14 +43,23 @@ export function calendarZone(timezone: string): IANAZone {
  * `Intl.DateTimeFormat#resolvedOptions().timeZone`, does not depend on the ICU version's link choices.
  */
 export function canonicalTimeZone(name: string): string | null {
-  if (typeof name !== 'string' || !IANAZone.isValidZone(name)) return null
+  if (typeof name !== 'string') return null
+  const key = name.toLowerCase()
+  const known = canonicalNames.get(key)
+  if (known) return known
+  if (!IANAZone.isValidZone(name)) return null
   try {
     const id = new Temporal.ZonedDateTime(0n, name).timeZoneId
-    return IANAZone.isValidZone(id) ? id : null
+    if (!IANAZone.isValidZone(id)) return null
+    canonicalNames.set(key, id)
+    return id
   } catch {
     return null
   }
 }
+
+// Valid names only, by their lower case: at most one entry per zone of the tz database.
+const canonicalNames = new Map<string, string>()
 
 function offsetMs(zone: IANAZone, instant: Instant): number {
   return Math.round(zone.offset(instant) * MINUTE_MS)
