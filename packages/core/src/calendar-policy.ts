@@ -44,7 +44,8 @@ export function calendarZone(timezone: string): IANAZone {
  */
 export function canonicalTimeZone(name: string): string | null {
   if (typeof name !== 'string') return null
-  const key = name.toLowerCase()
+  // ASCII lower case only, as zone names are matched (a Kelvin sign must not find "k")
+  const key = name.replace(/[A-Z]/g, (letter) => letter.toLowerCase())
   const known = canonicalNames.get(key)
   if (known) return known
   if (!IANAZone.isValidZone(name)) return null
