@@ -62,8 +62,33 @@ export function canonicalTimeZone(name: string): string | null {
 // Valid names only, by their lower case: at most one entry per zone of the tz database.
 const canonicalNames = new Map<string, string>()
 
-function offsetMs(zone: IANAZone, instant: Instant): number {
+function rawOffsetMs(zone: IANAZone, instant: Instant): number {
   return Math.round(zone.offset(instant) * MINUTE_MS)
+}
+
+const HOUR_MS = 3_600_000
+/**
+ * Offsets per zone and UTC hour: the offset of a whole hour whose first and last milliseconds agree (no
+ * zone changes its offset twice within an hour), or null for an hour with a change in it. Reading an offset
+ * through Intl costs microseconds and slot finding reads the same hours over and over.
+ */
+const hourOffsets = new Map<IANAZone, Map<number, number | null>>()
+
+function offsetMs(zone: IANAZone, instant: Instant): number {
+  let hours = hourOffsets.get(zone)
+  if (!hours) {
+    hours = new Map()
+    hourOffsets.set(zone, hours)
+  }
+  const hour = Math.floor(instant / HOUR_MS)
+  let known = hours.get(hour)
+  if (known === undefined) {
+    const first = rawOffsetMs(zone, hour * HOUR_MS)
+    known = first === rawOffsetMs(zone, hour * HOUR_MS + HOUR_MS - 1) ? first : null
+    if (hours.size >= 200_000) hours.clear()
+    hours.set(hour, known)
+  }
+  return known ?? rawOffsetMs(zone, instant)
 }
 
 function mod(a: number, n: number): number {
