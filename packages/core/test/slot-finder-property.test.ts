@@ -11,9 +11,10 @@ import {
   type SlotQuery,
   validateCalendarSettings,
   WEEKDAYS,
+  workingIntervals,
 } from '../src/index.js'
 import { at, DAY, iso, MINUTE } from './builders.js'
-import { type OracleQuery, oracle } from './slot-oracle.js'
+import { type OracleQuery, oracle, oracleWorkingIntervals } from './slot-oracle.js'
 
 /**
  * Zones and the days around which `now` is drawn: DST transitions in New York, a +05:30 zone, UTC, and
@@ -204,6 +205,30 @@ t.test('the generated calendars are valid settings', async (t) => {
   )
   t.pass('valid')
 })
+
+t.test(
+  'working intervals are the oracle’s: maximal, joined across midnight and DST, found from any range',
+  async (t) => {
+    const rangeArb = fc.constantFrom(...SCENARIOS).chain(({ timezone, around }) =>
+      fc.record({
+        settings: settingsArb(timezone, around),
+        from: fc.integer({ min: -48 * 4, max: 96 * 4 }).map((q) => around + q * 15 * MINUTE + 7),
+        hours: fc.integer({ min: 0, max: 72 }),
+      }),
+    )
+    fc.assert(
+      fc.property(rangeArb, ({ settings, from, hours }) => {
+        const range = { start: from, end: from + hours * 60 * MINUTE + 1 }
+        const expected = oracleWorkingIntervals(settings, range.start, range.end).filter(
+          (w) => w.start < range.end && w.end > range.start,
+        )
+        return JSON.stringify(workingIntervals(settings, range)) === JSON.stringify(expected)
+      }),
+      { numRuns: 200 },
+    )
+    t.pass('workingIntervals matches the oracle')
+  },
+)
 
 t.test('findSlot agrees with the brute-force oracle, alternatives included', async (t) => {
   fc.assert(
