@@ -72,7 +72,9 @@ export const CalendarUpdateRequestSchema = Type.Object(
       { additionalProperties: false, description: 'A weekday left out has no working hours' },
     ),
     bufferMinutes: Type.Integer({ description: '0–1440' }),
-    slotMinutes: Type.Integer({ description: '1–1440' }),
+    slotMinutes: Type.Integer({
+      description: '1–1440: auto events start every this many minutes from where working time begins',
+    }),
     minNoticeMinutes: Type.Integer({ description: '≥ 0' }),
     horizonDays: Type.Integer({ description: '1–3650' }),
     blackouts: Type.Optional(
