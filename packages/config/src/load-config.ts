@@ -1,6 +1,7 @@
 import {
   CALENDAR_ID_DEFAULT,
   type CalendarSettings,
+  canonicalTimeZone,
   parseWorkingHoursSpec,
   validateCalendarSettings,
 } from '@scheduler/core'
@@ -33,11 +34,14 @@ export function signingSecret(config: Config): string | undefined {
   return config.JWT_PUBLIC_KEY ? undefined : DEVELOPMENT_JWT_SECRET
 }
 
-/** The calendar's settings on first start, from the CALENDAR_* variables. */
+/**
+ * The calendar's settings on first start, from the CALENDAR_* variables; the zone spelled as the tz
+ * database does (`america/new_york` → `America/New_York`; an unknown name is left for `checkConfig`).
+ */
 export function initialCalendar(config: Config): CalendarSettings {
   return {
     id: CALENDAR_ID_DEFAULT,
-    timezone: config.CALENDAR_TIMEZONE,
+    timezone: canonicalTimeZone(config.CALENDAR_TIMEZONE) ?? config.CALENDAR_TIMEZONE,
     workingHours: parseWorkingHoursSpec(config.CALENDAR_WORKING_HOURS),
     bufferMinutes: config.CALENDAR_BUFFER_MINUTES,
     slotMinutes: config.CALENDAR_SLOT_MINUTES,

@@ -1,5 +1,6 @@
 import {
   type CalendarSettings,
+  canonicalTimeZone,
   clientStatus,
   type Displacement,
   type EventRecord,
@@ -109,7 +110,7 @@ export function toCalendarResource(settings: CalendarSettings): CalendarResource
     ranges.map((range) => ({ start: range.start, end: range.end }))
   return {
     id: settings.id,
-    timezone: settings.timezone,
+    timezone: canonicalTimeZone(settings.timezone) ?? settings.timezone,
     workingHours: {
       mon: day(workingHours.mon),
       tue: day(workingHours.tue),

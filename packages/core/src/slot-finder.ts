@@ -1,11 +1,11 @@
 import {
   DAY_MS,
   isSlotBoundary,
-  isWithinWorkingHours,
   iterateWorkingIntervals,
   localDayRange,
   MINUTE_MS,
   nextSlotBoundary,
+  workingIntervalAround,
 } from './calendar-policy.js'
 import { createIntervalIndex, type IntervalIndex } from './interval-index.js'
 import type { CalendarSettings, Failure, Instant, Interval, PlacementWindow } from './types.js'
@@ -106,8 +106,9 @@ function blockersBetween(search: Search, low: Instant, high: Instant): Interval[
 /**
  * Calls `emit` with every feasible slot inside `bounds` whose start is before `startsBefore`, earliest
  * first, until `emit` answers false. It walks the working intervals of `bounds` in order, asks the indexes
- * once per working interval for what lies near it, and jumps past each conflict to the next slot
- * boundary after it, so the cost is bounded by the working intervals walked and the intervals near them.
+ * once per working interval (once per day of it, for one lasting days) for what lies near it, and jumps past
+ * each conflict to the next slot boundary after it, so the cost is bounded by the working intervals walked
+ * and the intervals near them.
  */
 function walk(
   search: Search,
@@ -122,19 +123,23 @@ function walk(
     const high = Math.min(working.end, bounds.end)
     if (low >= startsBefore) return
     if (high - low < duration) continue
-    const blockers = blockersBetween(search, low, high)
-    let next = 0
-    let start = nextSlotBoundary(settings, low)
+    let start = nextSlotBoundary(settings, working, low)
+    // Working time joined across midnight may last days: its starts are read a day at a time.
     while (start + duration <= high && start < startsBefore) {
-      const end = start + duration
-      while (next < blockers.length && (blockers[next] as Interval).end <= start) next++
-      const blocker = blockers[next]
-      if (blocker && blocker.start < end) {
-        start = nextSlotBoundary(settings, blocker.end)
-        continue
+      const dayEnd = Math.min(startsBefore, start + DAY_MS)
+      const blockers = blockersBetween(search, start, Math.min(high, dayEnd + duration))
+      let next = 0
+      while (start + duration <= high && start < dayEnd) {
+        const end = start + duration
+        while (next < blockers.length && (blockers[next] as Interval).end <= start) next++
+        const blocker = blockers[next]
+        if (blocker && blocker.start < end) {
+          start = nextSlotBoundary(settings, working, blocker.end)
+          continue
+        }
+        if (!emit({ start, end })) return
+        start = nextSlotBoundary(settings, working, start + 1)
       }
-      if (!emit({ start, end })) return
-      start = nextSlotBoundary(settings, start + 1)
     }
   }
 }
@@ -211,8 +216,9 @@ function describeWindow(settings: CalendarSettings, window: PlacementWindow): st
 }
 
 /**
- * The earliest slot auto placement allows: inside one working-hours interval of the calendar's zone, on a
- * `slotMinutes` boundary of the local wall clock, starting at or after now + minNoticeMinutes, ending by
+ * The earliest slot auto placement allows: inside one working interval of the calendar's zone (joined
+ * across midnight, see `iterateWorkingIntervals`), on one of its slot boundaries (every `slotMinutes` of the
+ * local wall clock counted from the interval's start, see `nextSlotBoundary`), starting at or after now + minNoticeMinutes, ending by
  * now + horizonDays (24-hour days), inside the window, clear of blackouts, keeping `bufferMinutes` from
  * every occupied interval and overlapping no busy interval.
  *
@@ -279,7 +285,8 @@ export function isFeasibleStart(q: SlotQuery, start: Instant): boolean {
   const bounds = searchBounds(search)
   const slot = { start, end: start + search.duration }
   if (slot.start < bounds.start || slot.end > bounds.end) return false
-  if (!isSlotBoundary(q.settings, start) || !isWithinWorkingHours(q.settings, slot)) return false
+  const working = workingIntervalAround(q.settings, slot)
+  if (!working || !isSlotBoundary(q.settings, working, start)) return false
   return blockersBetween(search, slot.start, slot.end).every(
     (b) => b.end <= slot.start || b.start >= slot.end,
   )

@@ -11,7 +11,7 @@ import {
   planPlacement,
   WEEKDAYS,
 } from '../src/index.js'
-import { aCalendar, anEvent, aScheduled, at, DAY, iso, isoSpan, MINUTE, span } from './builders.js'
+import { aCalendar, anEvent, aScheduled, at, DAY, iso, isoSpan, MINUTE, span, week } from './builders.js'
 
 const NOW = at('2026-11-30T12:00:00Z') // Monday 07:00 EST
 const DEC_1 = { kind: 'date', date: '2026-12-01' } as const // Tuesday, working 14:00Z-22:00Z
@@ -126,6 +126,23 @@ t.test('fixed events: exact time, flags and conflicts', async (t) => {
       attendeeConflicts: [],
     },
     'no boundary, notice or buffer rules',
+  )
+  const overnight = aCalendar({
+    workingHours: week({ tue: [{ start: '22:00', end: '02:00' }] }),
+  })
+  t.equal(
+    ((r) => r.status === 'scheduled' && r.outsideWorkingHours)(
+      plan({ settings: overnight, event: fixed('2026-12-02T04:00:00Z', 120) }).result,
+    ),
+    false,
+    'Tue 23:00 to Wed 01:00 EST lies in working hours that run past midnight',
+  )
+  t.equal(
+    ((r) => r.status === 'scheduled' && r.outsideWorkingHours)(
+      plan({ settings: overnight, event: fixed('2026-12-02T06:00:00Z', 120) }).result,
+    ),
+    true,
+    'Wed 01:00 to 03:00 EST does not',
   )
   const inBlackout = plan({
     settings: aCalendar({

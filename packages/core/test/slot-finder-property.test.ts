@@ -9,17 +9,24 @@ import {
   type LocalTimeRange,
   type PlacementWindow,
   type SlotQuery,
+  validateCalendarSettings,
   WEEKDAYS,
+  workingIntervals,
 } from '../src/index.js'
 import { at, DAY, iso, MINUTE } from './builders.js'
-import { type OracleQuery, oracle } from './slot-oracle.js'
+import { type OracleQuery, oracle, oracleWorkingIntervals } from './slot-oracle.js'
 
-/** Zones and the days around which `now` is drawn: DST transitions in New York, a +05:30 zone, UTC. */
+/**
+ * Zones and the days around which `now` is drawn: DST transitions in New York, a +05:30 zone, UTC, and
+ * Lord Howe Island's 30-minute DST shifts (back on 2026-04-05, forward on 2026-10-04, at 02:00 local).
+ */
 const SCENARIOS = [
   { timezone: 'America/New_York', around: at('2026-03-08T00:00:00Z') },
   { timezone: 'America/New_York', around: at('2026-11-01T00:00:00Z') },
   { timezone: 'Asia/Kolkata', around: at('2026-06-10T00:00:00Z') },
   { timezone: 'UTC', around: at('2026-12-01T00:00:00Z') },
+  { timezone: 'Australia/Lord_Howe', around: at('2026-04-04T12:00:00Z') },
+  { timezone: 'Australia/Lord_Howe', around: at('2026-10-03T12:00:00Z') },
 ] as const
 
 /** Local times biased towards the small hours, where the DST transitions are. */
@@ -32,27 +39,80 @@ function hhmm(minutes: number): string {
   return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`
 }
 
+/**
+ * A day's sorted ranges, often ending with one that runs into the next day (its end not after its start,
+ * 24 hours when equal) or at 24:00, where the next day may go on at 00:00.
+ */
 const dayRanges: fc.Arbitrary<LocalTimeRange[]> = fc
-  .uniqueArray(cutPoint, { minLength: 0, maxLength: 4 })
-  .map((points) => {
+  .tuple(
+    fc.uniqueArray(cutPoint, { minLength: 0, maxLength: 4 }),
+    fc.option(fc.record({ start: cutPoint, hours: fc.integer({ min: 0, max: 24 }) }), { freq: 2 }),
+    fc.constantFrom('none', 'none', 'to-midnight', 'whole-day'),
+  )
+  .map(([points, overnight, special]) => {
+    if (special === 'whole-day') return [{ start: '00:00', end: '24:00' }]
     const sorted = [...points].sort((a, b) => a - b)
     const ranges: LocalTimeRange[] = []
     for (let i = 0; i + 1 < sorted.length; i += 2) {
       ranges.push({ start: hhmm(sorted[i] as number), end: hhmm(sorted[i + 1] as number) })
     }
+    const lastEnd = sorted.length >= 2 ? (sorted[sorted.length - (sorted.length % 2) - 1] as number) : 0
+    if (special === 'to-midnight' && lastEnd < 1440)
+      ranges.push({ start: hhmm(Math.max(lastEnd, 1320)), end: '24:00' })
+    else if (overnight && overnight.start < 1440 && overnight.start >= lastEnd) {
+      const end = (overnight.start + overnight.hours * 60) % 1440
+      ranges.push({ start: hhmm(overnight.start), end: hhmm(end) })
+    }
     return ranges
   })
+
+/** Minutes after its day's midnight where a range ends (past 1440 when it runs into the next day). */
+function endMinute(range: LocalTimeRange): number {
+  const toMinutes = (text: string) => Number(text.slice(0, 2)) * 60 + Number(text.slice(3))
+  const start = toMinutes(range.start)
+  const end = toMinutes(range.end)
+  return end > start ? end : end + 1440
+}
+
+/**
+ * Valid hours, as the API accepts them: a range running into the next day is cut short where the next
+ * day's first range begins (ending at midnight, `00:00`, when that one starts at 00:00).
+ */
+function withoutOverlaps(days: LocalTimeRange[][]): LocalTimeRange[][] {
+  return days.map((ranges, day) => {
+    const next = days[(day + 1) % 7] as LocalTimeRange[]
+    const nextStart = next[0] ? Number(next[0].start.slice(0, 2)) * 60 + Number(next[0].start.slice(3)) : 1440
+    return ranges.map((range) =>
+      endMinute(range) - 1440 > nextStart ? { start: range.start, end: hhmm(nextStart % 1440) } : range,
+    )
+  })
+}
 
 const settingsArb = (timezone: string, around: number): fc.Arbitrary<CalendarSettings> =>
   fc.record({
     id: fc.constant('default'),
     timezone: fc.constant(timezone),
-    workingHours: fc
-      .tuple(...WEEKDAYS.map(() => dayRanges))
-      .map(
-        (days) =>
-          Object.fromEntries(WEEKDAYS.map((d, i) => [d, days[i]])) as CalendarSettings['workingHours'],
-      ),
+    workingHours: fc.oneof(
+      {
+        weight: 12,
+        arbitrary: fc
+          .tuple(...WEEKDAYS.map(() => dayRanges))
+          .map(withoutOverlaps)
+          .map(
+            (days) =>
+              Object.fromEntries(WEEKDAYS.map((d, i) => [d, days[i]])) as CalendarSettings['workingHours'],
+          ),
+      },
+      // Working time without a gap: boundaries from each local midnight
+      {
+        weight: 1,
+        arbitrary: fc.constant(
+          Object.fromEntries(
+            WEEKDAYS.map((d) => [d, [{ start: '00:00', end: '00:00' }]]),
+          ) as CalendarSettings['workingHours'],
+        ),
+      },
+    ),
     bufferMinutes: fc.constantFrom(0, 0, 5, 10, 15),
     slotMinutes: fc.constantFrom(5, 15, 15, 20, 25, 30, 45, 60),
     minNoticeMinutes: fc.constantFrom(0, 0, 30, 90, 600),
@@ -137,6 +197,38 @@ function toSlotQuery(q: OracleQuery): SlotQuery {
 }
 
 const runs = { numRuns: 150 }
+
+t.test('the generated calendars are valid settings', async (t) => {
+  fc.assert(
+    fc.property(queryArb, (q) => validateCalendarSettings(q.settings).length === 0),
+    runs,
+  )
+  t.pass('valid')
+})
+
+t.test(
+  'working intervals are the oracle’s: maximal, joined across midnight and DST, found from any range',
+  async (t) => {
+    const rangeArb = fc.constantFrom(...SCENARIOS).chain(({ timezone, around }) =>
+      fc.record({
+        settings: settingsArb(timezone, around),
+        from: fc.integer({ min: -48 * 4, max: 96 * 4 }).map((q) => around + q * 15 * MINUTE + 7),
+        hours: fc.integer({ min: 0, max: 72 }),
+      }),
+    )
+    fc.assert(
+      fc.property(rangeArb, ({ settings, from, hours }) => {
+        const range = { start: from, end: from + hours * 60 * MINUTE + 1 }
+        const expected = oracleWorkingIntervals(settings, range.start, range.end).filter(
+          (w) => w.start < range.end && w.end > range.start,
+        )
+        return JSON.stringify(workingIntervals(settings, range)) === JSON.stringify(expected)
+      }),
+      { numRuns: 200 },
+    )
+    t.pass('workingIntervals matches the oracle')
+  },
+)
 
 t.test('findSlot agrees with the brute-force oracle, alternatives included', async (t) => {
   fc.assert(

@@ -54,9 +54,134 @@ t.test('the earliest slot of a date window', async (t) => {
   )
   t.same(
     slotOf(findSlot(query({ settings: aCalendar({ slotMinutes: 25 }) }))),
-    ['2026-12-01T14:10:00.000Z', '2026-12-01T14:40:00.000Z'],
-    '25-minute slots: 09:10 is the first boundary in working hours (minute 550)',
+    ['2026-12-01T14:00:00.000Z', '2026-12-01T14:30:00.000Z'],
+    '25-minute slots: counted from 09:00, where working hours begin',
   )
+})
+
+t.test('slot boundaries are counted from where working hours begin', async (t) => {
+  const nineThirty = aCalendar({
+    slotMinutes: 60,
+    workingHours: week({ tue: [{ start: '09:30', end: '17:00' }] }),
+  })
+  t.same(slotOf(findSlot(query({ settings: nineThirty, durationMinutes: 60 }))), [
+    '2026-12-01T14:30:00.000Z', // 09:30 EST
+    '2026-12-01T15:30:00.000Z',
+  ])
+  t.same(starts(feasibleSlots(query({ settings: nineThirty, durationMinutes: 60 }), 3)), [
+    '2026-12-01T14:30:00.000Z',
+    '2026-12-01T15:30:00.000Z',
+    '2026-12-01T16:30:00.000Z',
+  ])
+  t.same(
+    starts(feasibleSlots(query({ settings: nineThirty, durationMinutes: 60 }), 10)).slice(-1),
+    ['2026-12-01T20:30:00.000Z'],
+    '15:30 is the last: 16:30-17:30 runs past the end',
+  )
+  t.ok(isFeasibleStart(query({ settings: nineThirty }), at('2026-12-01T14:30:00Z')))
+  t.notOk(isFeasibleStart(query({ settings: nineThirty }), at('2026-12-01T15:00:00Z')), '10:00')
+
+  const twoRanges = aCalendar({
+    slotMinutes: 60,
+    workingHours: week({
+      tue: [
+        { start: '09:00', end: '12:00' },
+        { start: '13:15', end: '17:00' },
+      ],
+    }),
+  })
+  t.same(
+    starts(
+      feasibleSlots(
+        query({ settings: twoRanges, occupied: [span('2026-12-01T14:00:00Z', '2026-12-01T17:00:00Z')] }),
+        2,
+      ),
+    ),
+    ['2026-12-01T18:15:00.000Z', '2026-12-01T19:15:00.000Z'],
+    'each interval counts from its own start: 13:15, 14:15',
+  )
+})
+
+t.test('auto events may span midnight when working hours continue', async (t) => {
+  const split = aCalendar({
+    workingHours: week({
+      mon: [{ start: '22:00', end: '24:00' }],
+      tue: [
+        { start: '00:00', end: '02:00' },
+        { start: '22:00', end: '24:00' },
+      ],
+      wed: [
+        { start: '00:00', end: '02:00' },
+        { start: '22:00', end: '24:00' },
+      ],
+      thu: [
+        { start: '00:00', end: '02:00' },
+        { start: '22:00', end: '24:00' },
+      ],
+      fri: [
+        { start: '00:00', end: '02:00' },
+        { start: '22:00', end: '24:00' },
+      ],
+      sat: [{ start: '00:00', end: '02:00' }],
+    }),
+  })
+  const overnight = aCalendar({
+    workingHours: week(
+      Object.fromEntries(
+        (['mon', 'tue', 'wed', 'thu', 'fri'] as const).map((day) => [
+          day,
+          [{ start: '22:00', end: '02:00' }],
+        ]),
+      ),
+    ),
+  })
+  for (const [name, settings] of [
+    ['mon–fri 22:00–24:00 with tue–sat 00:00–02:00', split],
+    ['mon–fri 22:00–02:00', overnight],
+  ] as const) {
+    t.same(
+      slotOf(
+        findSlot(
+          query({
+            settings,
+            durationMinutes: 180,
+            window: { kind: 'range', notBefore: at('2026-12-01T12:00:00Z'), notAfter: null },
+          }),
+        ),
+      ),
+      ['2026-12-02T03:00:00.000Z', '2026-12-02T06:00:00.000Z'], // Tue 22:00 EST to Wed 01:00 EST
+      `${name}: a 180-minute event from 22:00`,
+    )
+    t.same(
+      slotOf(findSlot(query({ settings, durationMinutes: 240, window: null }))),
+      ['2026-12-01T03:00:00.000Z', '2026-12-01T07:00:00.000Z'],
+      `${name}: all four hours, Monday night`,
+    )
+    t.same(
+      slotOf(findSlot(query({ settings, durationMinutes: 241, window: null }))),
+      `NO_SLOT_AVAILABLE: No free 241-minute slot within the next 60 days within working hours`,
+      `${name}: no more`,
+    )
+    t.ok(isFeasibleStart(query({ settings, window: null }), at('2026-12-01T05:00:00Z')), `${name}: 00:00`)
+  }
+
+  // Saturday night into Sunday 2026-03-08 in New York: 22:00 EST to 06:00 EDT is 7 hours
+  const dstNight = aCalendar({
+    slotMinutes: 60,
+    workingHours: week({ sat: [{ start: '22:00', end: '06:00' }] }),
+  })
+  const springQuery = (durationMinutes: number) =>
+    query({ settings: dstNight, now: at('2026-03-07T12:00:00Z'), durationMinutes, window: null })
+  t.same(slotOf(findSlot(springQuery(420))), ['2026-03-08T03:00:00.000Z', '2026-03-08T10:00:00.000Z'])
+  t.same(starts(feasibleSlots(springQuery(60), 7)), [
+    '2026-03-08T03:00:00.000Z', // 22:00 EST
+    '2026-03-08T04:00:00.000Z',
+    '2026-03-08T05:00:00.000Z', // 00:00 EST
+    '2026-03-08T06:00:00.000Z', // 01:00 EST, then 03:00 EDT
+    '2026-03-08T07:00:00.000Z',
+    '2026-03-08T08:00:00.000Z',
+    '2026-03-08T09:00:00.000Z', // 05:00 EDT
+  ])
 })
 
 t.test('occupied intervals keep the buffer, busy intervals do not', async (t) => {

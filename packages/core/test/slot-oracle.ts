@@ -47,29 +47,62 @@ function parseMinutes(text: string): number {
   return h * 60 + m
 }
 
-/** Working intervals of the local days around [from, to], with the DST clipping rule of the docs. */
+/** Minutes after the day's local midnight of a range's start and end (an end not after the start: next day). */
+function rangeMinutes(range: { start: string; end: string }): [number, number] {
+  const start = parseMinutes(range.start)
+  const end = parseMinutes(range.end)
+  return [start, end > start ? end : end + 24 * 60]
+}
+
+/** True when the week's ranges leave no minute of the local wall-clock week uncovered. */
+export function oracleAlwaysWorking(settings: CalendarSettings): boolean {
+  const covered = new Array<boolean>(7 * 24 * 60).fill(false)
+  DAY_NAMES.forEach((name, day) => {
+    for (const range of settings.workingHours[name]) {
+      const [start, end] = rangeMinutes(range)
+      for (let m = start; m < end; m++) covered[(day * 24 * 60 + m) % covered.length] = true
+    }
+  })
+  return covered.every(Boolean)
+}
+
+/**
+ * The working intervals around [from, to]: every range of every local day from ten days before (an
+ * interval joined across days lasts under a week) as instants, the empty ones dropped, the rest sorted and
+ * joined where they touch or overlap. Working time without a gap is one interval (−∞, +∞).
+ */
 export function oracleWorkingIntervals(settings: CalendarSettings, from: number, to: number): Interval[] {
+  if (oracleAlwaysWorking(settings))
+    return [{ start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY }]
   const zone = settings.timezone
-  let day = DateTime.fromMillis(from, { zone }).toISODate() as string
   const lastDay = DateTime.fromMillis(to, { zone }).plus({ days: 2 }).toISODate() as string
-  let cursor = DateTime.fromISO(day, { zone: 'utc' }).minus({ days: 3 })
-  const result: Interval[] = []
-  let previousEnd = Number.NEGATIVE_INFINITY
+  let cursor = DateTime.fromISO(DateTime.fromMillis(from, { zone }).toISODate() as string, {
+    zone: 'utc',
+  }).minus({
+    days: 10,
+  })
+  const pieces: Interval[] = []
   for (;;) {
-    day = cursor.toISODate() as string
+    const day = cursor.toISODate() as string
     if (day > lastDay) break
     const name = DAY_NAMES[cursor.weekday - 1] as (typeof DAY_NAMES)[number]
     for (const range of settings.workingHours[name]) {
-      let start = oracleLocalInstant(zone, day, parseMinutes(range.start))
-      const end = oracleLocalInstant(zone, day, parseMinutes(range.end))
-      if (start < previousEnd) start = previousEnd
-      if (end <= start) continue
-      previousEnd = end
-      result.push({ start, end })
+      const [startMinute, endMinute] = rangeMinutes(range)
+      const endDay = cursor.plus({ days: Math.floor(endMinute / (24 * 60)) }).toISODate() as string
+      const start = oracleLocalInstant(zone, day, startMinute)
+      const end = oracleLocalInstant(zone, endDay, endMinute % (24 * 60))
+      if (end > start) pieces.push({ start, end })
     }
     cursor = cursor.plus({ days: 1 })
   }
-  return result
+  pieces.sort((a, b) => a.start - b.start)
+  const joined: Interval[] = []
+  for (const piece of pieces) {
+    const last = joined[joined.length - 1]
+    if (last && piece.start <= last.end) last.end = Math.max(last.end, piece.end)
+    else joined.push({ ...piece })
+  }
+  return joined
 }
 
 function windowOf(q: OracleQuery): Interval {
@@ -98,13 +131,20 @@ function relaxedSlots(q: OracleQuery): Interval[] {
   const slots: Interval[] = []
   for (let s = Math.ceil(earliest / MIN) * MIN; s + duration <= horizonEnd; s += MIN) {
     const slot = { start: s, end: s + duration }
-    if (!working.some((w) => w.start <= slot.start && slot.end <= w.end)) continue
+    const around = working.find((w) => w.start <= slot.start && slot.end <= w.end)
+    if (!around) continue
     if (settings.blackouts.some((b) => hits(b, slot))) continue
     if (q.occupied.some((o) => hits(o, { start: s - buffer, end: slot.end + buffer }))) continue
     if (q.busy.some((b) => hits(b, slot))) continue
+    // Boundaries: every slotMinutes of wall-clock time from where the working interval begins; from
+    // each local midnight when working time never begins.
     const local = DateTime.fromMillis(s, { zone: settings.timezone })
     if (local.second !== 0 || local.millisecond !== 0) continue
-    if ((local.hour * 60 + local.minute) % settings.slotMinutes !== 0) continue
+    if (Number.isFinite(around.start)) {
+      const sinceStart =
+        wallKey(local) - wallKey(DateTime.fromMillis(around.start, { zone: settings.timezone }))
+      if (sinceStart % (settings.slotMinutes * MIN) !== 0) continue
+    } else if ((local.hour * 60 + local.minute) % settings.slotMinutes !== 0) continue
     slots.push(slot)
   }
   return slots

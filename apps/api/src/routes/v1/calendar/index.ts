@@ -9,6 +9,7 @@ import {
 import {
   CALENDAR_ID_DEFAULT,
   type CalendarSettings,
+  canonicalTimeZone,
   validateCalendarSettings,
   WEEKDAYS,
 } from '@scheduler/core'
@@ -19,7 +20,8 @@ import { ChangeHeaders, problemResponses } from '../../route-schemas.js'
 function settingsOf(body: CalendarUpdateRequest): CalendarSettings {
   return {
     id: CALENDAR_ID_DEFAULT,
-    timezone: body.timezone,
+    // Stored and answered as the tz database spells it; an unknown name stays as sent, for the 422.
+    timezone: canonicalTimeZone(body.timezone) ?? body.timezone,
     workingHours: Object.fromEntries(
       WEEKDAYS.map((day) => [day, (body.workingHours[day] ?? []).map(({ start, end }) => ({ start, end }))]),
     ) as CalendarSettings['workingHours'],
@@ -76,7 +78,9 @@ const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Replace the calendar settings',
         description:
           'Applies to placements made from now on; events already placed keep their time. ' +
-          'Settings that do not fit together (unknown time zone, overlapping ranges, …) are a 422.',
+          'The time zone is stored and answered as the IANA tz database spells it (`america/new_york` → ' +
+          '`America/New_York`). Settings that do not fit together (unknown time zone, overlapping ranges, ' +
+          'a range overlapping one of the day before that runs past midnight, …) are a 422.',
         headers: ChangeHeaders,
         body: ref(CalendarUpdateRequestSchema),
         response: { 200: ref(CalendarSchema), ...problemResponses(400, 413, 415, 422) },

@@ -103,7 +103,7 @@ t.test('calendar settings', async (t) => {
       settings({
         timezone: 'Mars/Olympus_Mons',
         workingHours: {
-          mon: [{ start: '13:00', end: '12:00' }],
+          mon: [{ start: '24:00', end: '12:00' }],
           tue: [
             { start: '09:00', end: '12:00' },
             { start: '11:00', end: '14:00' },
