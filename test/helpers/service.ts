@@ -132,7 +132,7 @@ export async function startService(t: TestLike, env: Record<string, string> = {}
         if (handle.child.exitCode !== null) throw new Error('the API exited during start-up')
         const answer = await fetch(`${baseUrl}/readyz`).catch(() => null)
         return answer?.status === 200
-      }, 30_000)
+      }, 90_000)
       return handle
     },
     /** Starts a worker process (it is ready once its first job is taken; callers poll job states). */
