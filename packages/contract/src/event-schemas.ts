@@ -1,6 +1,14 @@
 import { EVENT_STATUSES, FAILURE_CODES, JOB_TYPES } from '@scheduler/core'
 import { type Static, Type } from '@sinclair/typebox'
-import { dateTime, IntervalSchema, localDate, nullable, ref } from './common-schemas.js'
+import {
+  dateTime,
+  INSTANT_RANGE_RULE,
+  IntervalSchema,
+  localDate,
+  nullable,
+  ref,
+  requestDateTime,
+} from './common-schemas.js'
 
 export const MAX_ATTENDEES = 100
 
@@ -185,10 +193,18 @@ const editableFields = {
     }),
   ),
   durationMinutes: Type.Integer({ minimum: 5, maximum: 1440 }),
-  start: Type.Optional(dateTime('Fixed placement: exactly [start, start + duration)')),
-  date: Type.Optional(localDate('Auto placement within this calendar-local day')),
-  notBefore: Type.Optional(dateTime('Auto placement starting at or after this')),
-  notAfter: Type.Optional(dateTime('Auto placement ending at or before this')),
+  start: Type.Optional(
+    requestDateTime(
+      "Fixed placement: exactly [start, start + duration). The event with the calendar's buffer on both sides must lie in the supported range",
+    ),
+  ),
+  date: Type.Optional(
+    localDate(
+      `Auto placement within this calendar-local day. The day must lie in the supported range: ${INSTANT_RANGE_RULE}`,
+    ),
+  ),
+  notBefore: Type.Optional(requestDateTime('Auto placement starting at or after this')),
+  notAfter: Type.Optional(requestDateTime('Auto placement ending at or before this')),
 }
 
 export const EventCreateRequestSchema = Type.Object(editableFields, {
