@@ -39,7 +39,15 @@ export type EventWindowResource = Static<typeof EventWindowSchema>
 
 export const FailureSchema = Type.Object(
   {
-    code: Type.Union(FAILURE_CODES.map((code) => Type.Literal(code))),
+    code: Type.Union(
+      FAILURE_CODES.map((code) => Type.Literal(code)),
+      {
+        description:
+          '`NO_SLOT_AVAILABLE`: no feasible slot; `CONFLICT`: a fixed event overlaps another fixed one; ' +
+          '`OUTSIDE_HORIZON`: the window lies past the horizon; `NOT_APPLIED`: the change could not be applied at ' +
+          'all (its job failed for good); the event can be moved again, cancelled or deleted',
+      },
+    ),
     message: Type.String(),
     alternatives: Type.Array(ref(IntervalSchema), {
       maxItems: 3,

@@ -1,3 +1,5 @@
+import { isStorableText } from '@scheduler/core'
+
 /**
  * The one rule for text anywhere in the API (bodies, path parameters, query strings, headers): a string
  * may hold any Unicode scalar value except U+0000. Refused, with a 400 naming the field:
@@ -12,14 +14,9 @@
  */
 export const TEXT_RULE_KEYWORD = 'storableText'
 
+export { isStorableText }
+
 export const TEXT_RULE_MESSAGE = 'must not contain NUL (U+0000) or an unpaired surrogate (U+D800–U+DFFF)'
-
-const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-
-/** True when `text` satisfies the text rule: no NUL, no unpaired surrogate. */
-export function isStorableText(text: string): boolean {
-  return !text.includes('\u0000') && !UNPAIRED_SURROGATE.test(text)
-}
 
 /**
  * A copy of a JSON Schema in which every schema that admits strings (`type: "string"` or a type list with

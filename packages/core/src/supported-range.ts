@@ -4,12 +4,11 @@ import type { Instant, Interval } from './types.js'
 /**
  * The instants the service supports: from 1970-01-01T00:00:00Z up to and including 9999-12-31T00:00:00Z.
  *
- * Why these bounds: answers are RFC 3339 date-times, whose years have four digits (RFC 3339 §5.6), so nothing
- * the service answers or looks up may reach year 10000 (PostgreSQL, for one, refuses the six-digit years that
- * `Date.prototype.toISOString` writes beyond it). The last day of year 9999 is kept free so that every
- * calendar-local day the service computes around a supported instant (time zones lie within ±14 h of UTC)
- * still ends before year 10000. The lower bound is the Unix epoch: scheduling looks forward, and no stored
- * instant is negative.
+ * Why these bounds: answers are RFC 3339 date-times, whose years have four digits (RFC 3339 §5.6), and
+ * PostgreSQL refuses the six-digit years that `Date.prototype.toISOString` writes from year 10000 on (the
+ * "time zone displacement out of range" of issue 7), so nothing the service stores, looks up or answers may
+ * reach year 10000; the upper bound keeps a day's margin below it. The lower bound is the Unix epoch:
+ * scheduling looks forward, and no stored instant is negative.
  *
  * The API refuses (422, naming the field) any instant outside the range, and any event whose time with the
  * calendar's buffer on both sides, `[start − buffer, end + buffer]`, or whose calendar-local `date`, would

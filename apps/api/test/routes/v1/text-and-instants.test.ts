@@ -139,6 +139,28 @@ t.test('text: NUL and unpaired surrogates are a 400 naming the field, everywhere
         '/query/attendees/0',
       ],
     ]
+    // Cursors are opaque, but a forged one must not carry unstorable text or instants into a query either
+    const forged = (wire: object) => Buffer.from(JSON.stringify(wire), 'utf8').toString('base64url')
+    requests.push(
+      [
+        'cursor id NUL',
+        'GET',
+        `/v1/events?cursor=${forged({ o: 's', s: null, c: 0, i: '\u0000' })}`,
+        '/query/cursor',
+      ],
+      [
+        'cursor id surrogate',
+        'GET',
+        `/v1/events?cursor=${forged({ o: 'u', u: 0, i: '\ud800' })}`,
+        '/query/cursor',
+      ],
+      [
+        'cursor y10k',
+        'GET',
+        `/v1/events?cursor=${forged({ o: 's', s: 8.64e15, c: 0, i: 'evt_x' })}`,
+        '/query/cursor',
+      ],
+    )
     for (const [name, method, url, path] of requests) {
       const response = await app.inject({ method, url, headers: bearer() })
       t.equal(response.statusCode, 400, `${name}: 400`)
