@@ -3,6 +3,7 @@ import { isStorableText } from '@scheduler/contract'
 import { SUPPORTED_RANGE } from '@scheduler/core'
 import fc from 'fast-check'
 import t from 'tap'
+import { sanitizeFilename } from '../../../src/routes/v1/events/attachments/upload-reader.js'
 import { anEvent, aScheduledEvent, bearer, build, createBody, hoursFromNow, seedEvent } from '../../helper.js'
 
 const MINUTE = 60_000
@@ -350,3 +351,16 @@ t.test('a pending event whose job failed for good reads failed NOT_APPLIED on th
   })
   t.equal(cancel.statusCode, 202, 'can be cancelled')
 })
+
+t.test(
+  'attachment file names (multipart, not a schema field) obey the text rule once sanitized',
+  async (t) => {
+    t.equal(sanitizeFilename('a\u0000b\ud800.pdf'), 'ab.pdf')
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (raw) =>
+        isStorableText(sanitizeFilename(raw)),
+      ),
+      { numRuns: 500 },
+    )
+  },
+)
