@@ -235,6 +235,20 @@ t.test('instants: outside the supported range is a 422 naming the field', async 
   t.equal(fits.statusCode, 200, 'an event ending with its buffer exactly at the last instant is fine')
   t.match(fits.json(), { start: edge, failure: null })
 
+  t.test(
+    'the OpenAPI document states the range and the failure code, and nothing of the keyword',
+    async (t) => {
+      const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).body
+      t.match(document, 'Must lie between 1970-01-01T00:00:00Z and 9999-12-31T00:00:00Z (else 422)')
+      t.match(document, 'NOT_APPLIED')
+      t.notMatch(
+        document,
+        'storableText',
+        'the text rule is the validator’s, not a schema keyword of the document',
+      )
+    },
+  )
+
   t.test('PATCH: a new start, or a longer fixed event, must stay in the range', async (t) => {
     const fixed = await seedEvent(
       app,
