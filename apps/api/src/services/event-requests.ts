@@ -25,6 +25,9 @@ export interface PatchInput {
   status?: EventStatus
 }
 
+// The largest `bufferMinutes` a calendar may have (core's `validateCalendarSettings`)
+const LARGEST_BUFFER_MINUTES = 1440
+
 type WhenFields = Pick<EventCreateRequest, 'start' | 'date' | 'notBefore' | 'notAfter'>
 
 /**
@@ -153,7 +156,10 @@ export async function checkWhen(
   if (!when) return
   if (when.placement === 'fixed') {
     if (when.start < now) throw UnprocessableProblem.at('/body/start', 'is in the past')
-    checkSpan('/body/start', when.start, durationMinutes, await settings())
+    // The calendar is read only near the ends of the range, where its buffer can matter
+    if (!isSupportedSpan(when.start, durationMinutes, LARGEST_BUFFER_MINUTES)) {
+      checkSpan('/body/start', when.start, durationMinutes, await settings())
+    }
     return
   }
   const window = when.window
