@@ -1,4 +1,11 @@
-import { CALENDAR_ID_DEFAULT, type CalendarSettings, type EventRecord, planJob } from '@scheduler/core'
+import {
+  CALENDAR_ID_DEFAULT,
+  type CalendarSettings,
+  type EventRecord,
+  planJob,
+  planningRange,
+  SUPPORTED_RANGE,
+} from '@scheduler/core'
 import fc from 'fast-check'
 import type { Test } from 'tap'
 import type { Store } from '../src/port.js'
@@ -93,6 +100,45 @@ export function jobFailureScenarios(scenario: Scenario): void {
     t.strictSame(await store.getEvent(CAL, event.id), event, 'event untouched')
     t.strictSame(await store.undispatchedMessages(10), [])
   })
+
+  scenario(
+    'events at both ends of the supported range of instants are stored and looked up',
+    async (t, store) => {
+      const first = aScheduledEvent(SUPPORTED_RANGE.start, 60, {
+        placement: 'fixed',
+        requestedStart: SUPPORTED_RANGE.start,
+      })
+      const lastStart = SUPPORTED_RANGE.end - 60 * 60_000
+      const last = aScheduledEvent(lastStart, 60, { placement: 'fixed', requestedStart: lastStart })
+      const job = aJob({ eventId: last.id })
+      await store.submit({ calendarId: CAL, job })
+      await store.applyPlan({
+        calendarId: CAL,
+        jobId: job.id,
+        upserts: [first, last],
+        deletions: [],
+        job: { state: 'completed', outcome: { displaced: [] }, error: null, finishedAt: T0 },
+        messages: [],
+      })
+      t.strictSame(await store.getEvent(CAL, last.id), last)
+      // The widest look-up the worker makes around them: the largest buffer and duration, cut to the range
+      const settings = aCalendar({ bufferMinutes: 1440, horizonDays: 3650 })
+      for (const event of [first, last]) {
+        const range = planningRange(settings, T0, {
+          durationMinutes: 1440,
+          requestedStart: event.requestedStart,
+        })
+        t.ok(
+          (await store.occupying(CAL, range)).some((found) => found.id === event.id),
+          'found around it',
+        )
+        t.ok(
+          Array.isArray(await store.busyOverlapping(CAL, ['ann@example.com'], range)),
+          'busy look-up answers',
+        )
+      }
+    },
+  )
 
   scenario('any text the API accepts (no NUL, no unpaired surrogate) is stored exactly', async (t, store) => {
     const storable = fc
