@@ -1,5 +1,6 @@
+import { isStorableText, TEXT_RULE_KEYWORD, TEXT_RULE_MESSAGE, withTextRule } from '@scheduler/contract'
 import type { TSchema } from '@sinclair/typebox'
-import { Ajv, type Options } from 'ajv'
+import { Ajv, type ErrorObject, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
 
@@ -8,11 +9,14 @@ import type { FastifySchemaCompiler } from 'fastify'
  * query string, path parameters and headers arrive as text and are coerced to the schema's types (and a
  * repeated query parameter to an array). Unknown properties are never removed silently: schemas say
  * `additionalProperties: false` and the request is refused.
+ *
+ * Every string schema, the shared ones included, gets the contract's text rule (`withTextRule`): NUL and
+ * unpaired surrogates are a 400 naming the field, in bodies, path parameters, query strings and headers alike.
  */
 export function createValidatorCompiler(sharedSchemas: readonly TSchema[]): FastifySchemaCompiler<TSchema> {
   const bodies = createAjv(sharedSchemas, { coerceTypes: false })
   const text = createAjv(sharedSchemas, { coerceTypes: 'array' })
-  return ({ schema, httpPart }) => (httpPart === 'body' ? bodies : text).compile(schema)
+  return ({ schema, httpPart }) => (httpPart === 'body' ? bodies : text).compile(withTextRule(schema))
 }
 
 function createAjv(sharedSchemas: readonly TSchema[], options: Pick<Options, 'coerceTypes'>): Ajv {
@@ -25,6 +29,25 @@ function createAjv(sharedSchemas: readonly TSchema[], options: Pick<Options, 'co
     allowUnionTypes: true,
   })
   addFormats.default(ajv, { mode: 'full', formats: ['date-time', 'date', 'email', 'uri'] })
-  for (const schema of sharedSchemas) ajv.addSchema(schema)
+  ajv.addKeyword({
+    keyword: TEXT_RULE_KEYWORD,
+    type: 'string',
+    schemaType: 'boolean',
+    errors: true,
+    validate: storableText,
+  })
+  for (const schema of sharedSchemas) ajv.addSchema(withTextRule(schema))
   return ajv
+}
+
+/** The text rule as an ajv keyword: a function keyword that reports its own error (`errors: true`). */
+interface TextRuleValidator {
+  (applies: unknown, data: unknown): boolean
+  errors?: Partial<ErrorObject>[]
+}
+
+const storableText: TextRuleValidator = (applies, data) => {
+  if (applies !== true || typeof data !== 'string' || isStorableText(data)) return true
+  storableText.errors = [{ keyword: TEXT_RULE_KEYWORD, message: TEXT_RULE_MESSAGE, params: {} }]
+  return false
 }

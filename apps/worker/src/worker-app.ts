@@ -19,6 +19,7 @@ import {
   createDeliverWebhookProcessor,
   deliveryWorkerOptions,
 } from './processors/deliver-webhook-processor.js'
+import { recordJobFailure } from './processors/job-failure.js'
 import { createPlaceEventProcessor } from './processors/place-event-processor.js'
 import { createWorkerMetrics } from './worker-metrics.js'
 
@@ -91,14 +92,12 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError'
     logger.warn({ err: error, jobId: job.id, attempt: job.attemptsMade, final }, 'placement job failed')
     if (!final) return
-    // Out of retries: record it, so the job reads `failed` and the reconciler stops re-enqueueing it.
-    store
-      .failJob(
-        job.data.calendarId,
-        job.data.jobId,
-        { code: 'INTERNAL', message: 'The change could not be applied' },
-        clock(),
-      )
+    // Out of retries: record it (the processor did already, unless the job stalled too often or the store
+    // was away), so the job reads `failed`, its pending event `failed`, and the reconciler stops re-enqueueing it.
+    recordJobFailure(store, job.data, clock())
+      .then((plan) => {
+        if (plan?.upserts.length) dispatcher.wake()
+      })
       .catch((failError) => logger.error({ err: failError, jobId: job.id }, 'could not record a failed job'))
   })
 

@@ -1,6 +1,6 @@
 import { CALENDAR_ID_DEFAULT, WEEKDAYS, type Weekday } from '@scheduler/core'
 import { type Static, type TSchema, Type } from '@sinclair/typebox'
-import { dateTime, nullable, ref } from './common-schemas.js'
+import { dateTime, nullable, ref, requestDateTime } from './common-schemas.js'
 
 const LocalTimeRangeSchema = Type.Object(
   {
@@ -81,8 +81,8 @@ export const CalendarUpdateRequestSchema = Type.Object(
       Type.Array(
         Type.Object(
           {
-            start: dateTime(),
-            end: dateTime(),
+            start: requestDateTime(),
+            end: requestDateTime(),
             reason: Type.Optional(nullable(Type.String({ maxLength: 500 }))),
           },
           { additionalProperties: false },

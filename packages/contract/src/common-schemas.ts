@@ -1,3 +1,4 @@
+import { SUPPORTED_RANGE_TEXT } from '@scheduler/core'
 import { type Static, type TSchema, Type } from '@sinclair/typebox'
 
 /**
@@ -19,6 +20,14 @@ export function dateTime(description?: string) {
   return Type.String({ format: 'date-time', ...(description ? { description } : {}) })
 }
 
+/** What the API says of every instant a request carries (core's `SUPPORTED_RANGE`). */
+export const INSTANT_RANGE_RULE = `Must lie ${SUPPORTED_RANGE_TEXT} (else 422)`
+
+/** An RFC 3339 date-time in a request: the supported range of instants applies (422 outside it). */
+export function requestDateTime(description?: string) {
+  return dateTime(description ? `${description}. ${INSTANT_RANGE_RULE}` : INSTANT_RANGE_RULE)
+}
+
 /** A calendar-local date, `YYYY-MM-DD`. */
 export function localDate(description?: string) {
   return Type.String({ format: 'date', ...(description ? { description } : {}) })
@@ -29,7 +38,11 @@ export const IntervalSchema = Type.Object(
     start: dateTime('Inclusive start, RFC 3339'),
     end: dateTime('Exclusive end, RFC 3339'),
   },
-  { $id: 'Interval', additionalProperties: false, description: 'A half-open time interval [start, end).' },
+  {
+    $id: 'Interval',
+    additionalProperties: false,
+    description: `A half-open time interval [start, end). In a request, both instants must lie ${SUPPORTED_RANGE_TEXT} (else 422).`,
+  },
 )
 export type IntervalResource = Static<typeof IntervalSchema>
 

@@ -1,6 +1,14 @@
 import { EVENT_STATUSES, FAILURE_CODES, JOB_TYPES } from '@scheduler/core'
 import { type Static, Type } from '@sinclair/typebox'
-import { dateTime, IntervalSchema, localDate, nullable, ref } from './common-schemas.js'
+import {
+  dateTime,
+  INSTANT_RANGE_RULE,
+  IntervalSchema,
+  localDate,
+  nullable,
+  ref,
+  requestDateTime,
+} from './common-schemas.js'
 
 export const MAX_ATTENDEES = 100
 
@@ -31,7 +39,15 @@ export type EventWindowResource = Static<typeof EventWindowSchema>
 
 export const FailureSchema = Type.Object(
   {
-    code: Type.Union(FAILURE_CODES.map((code) => Type.Literal(code))),
+    code: Type.Union(
+      FAILURE_CODES.map((code) => Type.Literal(code)),
+      {
+        description:
+          '`NO_SLOT_AVAILABLE`: no feasible slot; `CONFLICT`: a fixed event overlaps another fixed one; ' +
+          '`OUTSIDE_HORIZON`: the window lies past the horizon; `NOT_APPLIED`: the change could not be applied at ' +
+          'all (its job failed for good); the event can be moved again, cancelled or deleted',
+      },
+    ),
     message: Type.String(),
     alternatives: Type.Array(ref(IntervalSchema), {
       maxItems: 3,
@@ -185,10 +201,18 @@ const editableFields = {
     }),
   ),
   durationMinutes: Type.Integer({ minimum: 5, maximum: 1440 }),
-  start: Type.Optional(dateTime('Fixed placement: exactly [start, start + duration)')),
-  date: Type.Optional(localDate('Auto placement within this calendar-local day')),
-  notBefore: Type.Optional(dateTime('Auto placement starting at or after this')),
-  notAfter: Type.Optional(dateTime('Auto placement ending at or before this')),
+  start: Type.Optional(
+    requestDateTime(
+      "Fixed placement: exactly [start, start + duration). The event with the calendar's buffer on both sides must lie in the supported range",
+    ),
+  ),
+  date: Type.Optional(
+    localDate(
+      `Auto placement within this calendar-local day. The day must lie in the supported range: ${INSTANT_RANGE_RULE}`,
+    ),
+  ),
+  notBefore: Type.Optional(requestDateTime('Auto placement starting at or after this')),
+  notAfter: Type.Optional(requestDateTime('Auto placement ending at or before this')),
 }
 
 export const EventCreateRequestSchema = Type.Object(editableFields, {

@@ -39,6 +39,7 @@ export * from './calendar-schemas.js'
 export * from './common-schemas.js'
 export * from './event-schemas.js'
 export * from './presenters.js'
+export * from './text-rule.js'
 export * from './webhook-schemas.js'
 export * from './wire-time.js'
 

@@ -1,6 +1,7 @@
 import { DAY_MS, isWithinWorkingHours, MINUTE_MS, overlapsBlackout } from './calendar-policy.js'
 import { createIntervalIndex, overlaps } from './interval-index.js'
 import { findSlot, isFeasibleStart, nearestSlots, type SlotQuery } from './slot-finder.js'
+import { clampToSupportedRange } from './supported-range.js'
 import type { Attendee, CalendarSettings, EventRecord, Failure, Instant, Interval } from './types.js'
 
 export interface PlanInput {
@@ -227,7 +228,8 @@ export function planPlacement(input: PlanInput): PlanOutput {
 /**
  * The span whose occupying events and busy times a plan for `event` can depend on: from now (less the
  * buffer) to the end of the horizon (plus the buffer), widened to cover a fixed or kept start outside it.
- * Loading the events that overlap it is enough for `planPlacement`.
+ * Loading the events that overlap it is enough for `planPlacement`. Cut to the supported range of instants
+ * (nothing is stored outside it), so an event stored with a time at its edge can still be looked up around.
  */
 export function planningRange(
   settings: CalendarSettings,
@@ -243,5 +245,5 @@ export function planningRange(
     start = Math.min(start, at)
     end = Math.max(end, at + event.durationMinutes * MINUTE_MS)
   }
-  return { start: start - buffer, end: end + buffer }
+  return clampToSupportedRange({ start: start - buffer, end: end + buffer })
 }

@@ -26,7 +26,12 @@ export type EventStatus = (typeof EVENT_STATUSES)[number]
 /** Statuses as stored: the clock-derived ones are never written, except `completed` set by a client. */
 export type StoredStatus = 'pending' | 'scheduled' | 'completed' | 'cancelled' | 'failed'
 
-export const FAILURE_CODES = ['NO_SLOT_AVAILABLE', 'CONFLICT', 'OUTSIDE_HORIZON'] as const
+/**
+ * Why an event is `failed`: no feasible slot, a fixed event overlapping another fixed one, a window wholly
+ * past the horizon, or `NOT_APPLIED`: the change could not be applied at all (its job failed for good, e.g.
+ * the store kept refusing it), so the event does not wait for it for ever.
+ */
+export const FAILURE_CODES = ['NO_SLOT_AVAILABLE', 'CONFLICT', 'OUTSIDE_HORIZON', 'NOT_APPLIED'] as const
 export type FailureCode = (typeof FAILURE_CODES)[number]
 
 export interface Failure {

@@ -1,4 +1,4 @@
-import type { EventRecord, Instant } from '@scheduler/core'
+import { type EventRecord, type Instant, isStorableText, isSupportedInstant } from '@scheduler/core'
 import { type EventListQuery, InvalidCursorError } from './port.js'
 
 export type ListOrder = EventListQuery['order']
@@ -57,10 +57,12 @@ function parseWire(cursor: string): Record<string, unknown> {
   return parsed as Record<string, unknown>
 }
 
+// Every stored instant is in the supported range; one outside it could not even be written into a query
 function isInstant(value: unknown): value is Instant {
-  return typeof value === 'number' && Number.isSafeInteger(value)
+  return typeof value === 'number' && Number.isSafeInteger(value) && isSupportedInstant(value)
 }
 
+// An id that no store could hold (NUL, an unpaired surrogate: the text rule) would fail the query, not miss
 function isId(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= 255
+  return typeof value === 'string' && value.length > 0 && value.length <= 255 && isStorableText(value)
 }

@@ -4,7 +4,9 @@ import type {
   EventStatus,
   Instant,
   Interval,
+  JobPlan,
   JobRecord,
+  Notification,
   WebhookEventType,
 } from '@scheduler/core'
 
@@ -63,13 +65,20 @@ export interface Store {
    * and with `OverlapError` when an occupying event would overlap another (the database's guarantee).
    */
   applyPlan(plan: StorePlan): Promise<void>
-  /** Finishes a job as failed without touching events (the change could not be applied). */
+  /**
+   * Finishes a job as failed for good (out of retries, or unrecoverable), in one transaction with what that
+   * means for its event (core's `planJobFailure`): an event still `pending` becomes `failed` with the failure
+   * code `NOT_APPLIED`, and the `event.failed` outbox message (built by `toMessage`) is written with it, so
+   * no job failure leaves its event pending. Answers the plan applied, or null when the job is unknown or
+   * already finished (it keeps its outcome; calling this again changes nothing).
+   */
   failJob(
     calendarId: string,
     jobId: string,
     error: { code: string; message: string },
     at: Instant,
-  ): Promise<void>
+    toMessage: (notification: Notification, at: Instant) => OutboxMessage,
+  ): Promise<JobPlan | null>
 
   // Attendees' busy times (follow-up 1)
   /**

@@ -5,6 +5,7 @@ import {
   type EventRecord,
   type Instant,
   type JobRecord,
+  type Notification,
   pendingEvent,
 } from '@scheduler/core'
 import type {
@@ -130,6 +131,17 @@ export function aMessage(overrides: Partial<OutboxMessage> = {}): OutboxMessage 
     dispatchedAt: null,
     ...overrides,
   }
+}
+
+/** The outbox message a store writes for a notification it decides itself (`failJob`'s `toMessage`). */
+export function aMessageOf(notification: Notification, at: Instant): OutboxMessage {
+  return aMessage({
+    calendarId: notification.event.calendarId,
+    type: notification.type,
+    eventId: notification.event.id,
+    data: { event: { id: notification.event.id }, sequence: notification.event.sequence, previous: null },
+    createdAt: at,
+  })
 }
 
 export function aDelivery(overrides: Partial<DeliveryRecord> = {}): DeliveryRecord {

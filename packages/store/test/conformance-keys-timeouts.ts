@@ -9,6 +9,7 @@ import {
 } from '../src/port.js'
 import {
   aJob,
+  aMessageOf,
   anAttachment,
   anEvent,
   anIdempotencyWrite,
@@ -63,7 +64,7 @@ export function keysAndTimeoutsScenarios(
     t.strictSame(await store.getEvent(OTHER, eventId), theirs, 'the other calendar keeps its event')
     t.equal((await store.getJob(CAL, jobId))?.state, 'completed')
     t.equal((await store.startJob(OTHER, jobId))?.state, 'active', 'the other job is still to run')
-    await store.failJob(OTHER, jobId, { code: 'X', message: 'x' }, T0)
+    await store.failJob(OTHER, jobId, { code: 'X', message: 'x' }, T0, aMessageOf)
     t.equal((await store.getJob(OTHER, jobId))?.state, 'failed')
     t.equal((await store.getJob(CAL, jobId))?.state, 'completed', 'failJob touches its calendar only')
 

@@ -14,6 +14,7 @@ import {
   aDelivery,
   aJob,
   aMessage,
+  aMessageOf,
   anAttachment,
   anEvent,
   anIdempotencyWrite,
@@ -27,6 +28,7 @@ import {
   uniqueId,
 } from './builders.js'
 import { keysAndTimeoutsScenarios } from './conformance-keys-timeouts.js'
+import { jobFailureScenarios } from './job-failure-scenarios.js'
 
 export interface OpenedStore {
   store: Store
@@ -502,7 +504,7 @@ export function conformanceSuite(
 
         const failed = aJob({ eventId: event.id })
         await store.submit({ calendarId: CAL, job: failed })
-        await store.failJob(CAL, failed.id, { code: 'EVENT_NOT_FOUND', message: 'gone' }, T0)
+        await store.failJob(CAL, failed.id, { code: 'EVENT_NOT_FOUND', message: 'gone' }, T0, aMessageOf)
         await rejectsWith(t, store.applyPlan(aPlan(failed, { deletions: [event.id] })), StaleJobError)
         t.strictSame(await store.getEvent(CAL, event.id), event, 'not deleted')
       },
@@ -586,11 +588,13 @@ export function conformanceSuite(
       t.equal((await store.undispatchedMessages(10)).length, 1, 'one message')
     })
 
-    scenario('failJob finishes a job as failed without touching events', async (t, store) => {
-      const { job, event } = aCreate()
-      await store.submit({ calendarId: CAL, job, event })
+    scenario('failJob finishes a job as failed without touching a placed event', async (t, store) => {
+      const event = aScheduledEvent(T0, 60)
+      await seed(store, [event])
+      const job = aJob({ eventId: event.id, type: 'cancel', payload: { type: 'cancel' } })
+      await store.submit({ calendarId: CAL, job })
       await store.startJob(CAL, job.id)
-      await store.failJob(CAL, job.id, { code: 'INTERNAL', message: 'could not apply' }, T0)
+      await store.failJob(CAL, job.id, { code: 'INTERNAL', message: 'could not apply' }, T0, aMessageOf)
       t.strictSame(await store.getJob(CAL, job.id), {
         ...job,
         state: 'failed',
@@ -1041,6 +1045,7 @@ export function conformanceSuite(
     )
 
     keysAndTimeoutsScenarios(t, scenario, open)
+    jobFailureScenarios(scenario)
   })
 }
 

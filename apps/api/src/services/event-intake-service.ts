@@ -22,7 +22,7 @@ import {
   UnprocessableProblem,
 } from '../errors.js'
 import { withTimeout } from '../with-timeout.js'
-import { type CreateInput, checkWhen, type PatchInput } from './event-requests.js'
+import { type CreateInput, checkSpan, checkWhen, type PatchInput } from './event-requests.js'
 import type { Idempotency, IdempotencyContext, StoredAnswer } from './idempotency-service.js'
 
 export interface EventIntakeDeps {
@@ -146,7 +146,7 @@ export function makeEventIntake(deps: EventIntakeDeps) {
       const now = deps.clock()
       const replay = await replayed(context, now)
       if (replay) return replay
-      await checkWhen(input.when, now, settings)
+      await checkWhen(input.when, now, settings, input.durationMinutes)
       const event = pendingEvent(input, { id: newId('evt'), calendarId }, now)
       return submit(newJob(event.id, { type: 'create' }, now), event, true, context, now)
     },
@@ -181,7 +181,16 @@ export function makeEventIntake(deps: EventIntakeDeps) {
           }
           const changes: EventChanges = { ...request.patch.changes, ...(status ? { status } : {}) }
           allowed(event, changes, now)
-          await checkWhen(changes.when, now, settings)
+          await checkWhen(changes.when, now, settings, changes.durationMinutes ?? event.durationMinutes)
+          // A longer fixed event that stays where it is must still end within the supported range
+          if (!changes.when && changes.durationMinutes !== undefined && event.requestedStart !== null) {
+            checkSpan(
+              '/body/durationMinutes',
+              event.requestedStart,
+              changes.durationMinutes,
+              await settings(),
+            )
+          }
           payload = {
             type: 'update',
             changes,

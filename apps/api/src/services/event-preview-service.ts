@@ -33,7 +33,7 @@ export function makeEventPreview(deps: EventPreviewDeps) {
       const now = deps.clock()
       const settings = await store.getCalendar(calendarId)
       if (!settings) throw new Error(`Calendar ${calendarId} is missing`)
-      await checkWhen(input.when, now, async () => settings)
+      await checkWhen(input.when, now, async () => settings, input.durationMinutes)
       const event = pendingEvent(input, { id: 'evt_preview', calendarId }, now)
       const range = planningRange(settings, now, event)
       const occupying = await store.occupying(calendarId, range)

@@ -6,9 +6,13 @@ import {
   type EventChanges,
   type EventStatus,
   type Instant,
+  isSupportedInstant,
+  isSupportedSpan,
   localDate,
+  localDayRange,
   type NewEventRequest,
   type PlacementRequest,
+  SUPPORTED_RANGE_TEXT,
 } from '@scheduler/core'
 import { UnprocessableProblem, ValidationProblem } from '../errors.js'
 
@@ -21,18 +25,45 @@ export interface PatchInput {
   status?: EventStatus
 }
 
+// The largest `bufferMinutes` a calendar may have (core's `validateCalendarSettings`)
+const LARGEST_BUFFER_MINUTES = 1440
+
 type WhenFields = Pick<EventCreateRequest, 'start' | 'date' | 'notBefore' | 'notAfter'>
 
-/** Parses an instant that passed the schema (`date-time`); what Date cannot read (leap seconds) is a 400. */
+/**
+ * Parses an instant that passed the schema (`date-time`): what Date cannot read (leap seconds) is a 400, an
+ * instant outside the supported range (core's `SUPPORTED_RANGE`) a 422. Every instant a request carries is
+ * read through here.
+ */
 export function instantAt(path: string, text: string): Instant {
+  let instant: Instant
   try {
-    return parseWireInstant(text)
+    instant = parseWireInstant(text)
   } catch {
     throw ValidationProblem.at(
       path,
       'must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T14:00:00Z',
     )
   }
+  if (!isSupportedInstant(instant)) throw UnprocessableProblem.at(path, `must be ${SUPPORTED_RANGE_TEXT}`)
+  return instant
+}
+
+/**
+ * A fixed event of `durationMinutes` from `start`, with the calendar's buffer on both sides, must lie in the
+ * supported range of instants; else a 422 at `path`.
+ */
+export function checkSpan(
+  path: string,
+  start: Instant,
+  durationMinutes: number,
+  settings: Pick<CalendarSettings, 'bufferMinutes'>,
+): void {
+  if (isSupportedSpan(start, durationMinutes, settings.bufferMinutes)) return
+  throw UnprocessableProblem.at(
+    path,
+    `the event (${durationMinutes} min, with the calendar's ${settings.bufferMinutes}-minute buffer on both sides) must lie ${SUPPORTED_RANGE_TEXT}`,
+  )
 }
 
 /** The one way a request says when, or undefined when it says nothing; two ways at once are a 400. */
@@ -112,16 +143,23 @@ export function patchInputOf(body: EventPatchRequest): PatchInput {
 
 /**
  * The checks that need the clock and the calendar (422): a fixed start in the past, a date before today in
- * the calendar's zone, a window that ends before it starts or in the past.
+ * the calendar's zone, a window that ends before it starts or in the past; and the supported range of
+ * instants: a fixed event of `durationMinutes` with the calendar's buffer, or the calendar-local `date`, must
+ * lie in it.
  */
 export async function checkWhen(
   when: PlacementRequest | undefined,
   now: Instant,
-  settings: () => Promise<Pick<CalendarSettings, 'timezone'>>,
+  settings: () => Promise<Pick<CalendarSettings, 'timezone' | 'bufferMinutes'>>,
+  durationMinutes: number,
 ): Promise<void> {
   if (!when) return
   if (when.placement === 'fixed') {
     if (when.start < now) throw UnprocessableProblem.at('/body/start', 'is in the past')
+    // The calendar is read only near the ends of the range, where its buffer can matter
+    if (!isSupportedSpan(when.start, durationMinutes, LARGEST_BUFFER_MINUTES)) {
+      checkSpan('/body/start', when.start, durationMinutes, await settings())
+    }
     return
   }
   const window = when.window
@@ -142,6 +180,13 @@ export async function checkWhen(
     throw UnprocessableProblem.at(
       '/body/date',
       `is before today (${today}) in the calendar's time zone ${calendar.timezone}`,
+    )
+  }
+  const day = localDayRange(calendar, window.date)
+  if (!isSupportedInstant(day.start) || !isSupportedInstant(day.end)) {
+    throw UnprocessableProblem.at(
+      '/body/date',
+      `the day in the calendar's time zone ${calendar.timezone} must lie ${SUPPORTED_RANGE_TEXT}`,
     )
   }
 }

@@ -10,10 +10,11 @@ import {
 import { newId, type PlacementJobData } from '@scheduler/jobs'
 import { busyTimesByEmail, type OutboxMessage, StaleJobError, type Store } from '@scheduler/store'
 import { type Job, UnrecoverableError } from 'bullmq'
+import { failingForGood } from './job-failure.js'
 
 export type PlacementStore = Pick<
   Store,
-  'startJob' | 'getEvent' | 'getCalendar' | 'occupying' | 'busyOverlapping' | 'applyPlan'
+  'startJob' | 'getEvent' | 'getCalendar' | 'occupying' | 'busyOverlapping' | 'applyPlan' | 'failJob'
 >
 
 export interface PlaceEventDependencies {
@@ -27,11 +28,12 @@ export interface PlaceEventDependencies {
  * The placement worker's processor: the calendar's only writer. It loads what `planJob` needs, lets the
  * core decide, and applies the answer in one store transaction together with the job's end state and the
  * outbox messages. A job that was finished already (a redelivery after a crash) is recognised and skipped.
+ * A job whose last attempt fails is recorded failed, and its pending event failed (`failingForGood`).
  */
 export function createPlaceEventProcessor(deps: PlaceEventDependencies) {
   const { store, clock } = deps
 
-  return async function placeEvent(bullJob: Job<PlacementJobData>): Promise<void> {
+  return failingForGood(async function placeEvent(bullJob: Job<PlacementJobData>): Promise<void> {
     const { calendarId, jobId } = bullJob.data
     const started = clock()
     const job = await store.startJob(calendarId, jobId)
@@ -86,5 +88,5 @@ export function createPlaceEventProcessor(deps: PlaceEventDependencies) {
       throw error
     }
     deps.onApplied?.(job, plan, clock() - started)
-  }
+  }, deps)
 }

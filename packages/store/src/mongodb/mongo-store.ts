@@ -1,4 +1,4 @@
-import type { EventRecord, Instant } from '@scheduler/core'
+import { type EventRecord, type Instant, planJobFailure } from '@scheduler/core'
 import {
   type ClientSession,
   type Db,
@@ -578,14 +578,28 @@ function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
         }
       }),
 
-    failJob: (calendarId, jobId, error, at) =>
-      guarded(async () => {
-        // A job that is already finished keeps its outcome.
-        await jobs.updateOne(
-          { _id: recordKey(calendarId, jobId), state: { $in: ['queued', 'active'] } },
-          { $set: { state: 'failed', error: errorToDocument(error), finishedAt: toDate(at) } },
-        )
-      }),
+    failJob: async (calendarId, jobId, error, at, toMessage) => {
+      const job = await store.getJob(calendarId, jobId)
+      // A job that is already finished keeps its outcome.
+      if (job === null || job.state === 'completed' || job.state === 'failed') return null
+      const event = await store.getEvent(calendarId, job.eventId)
+      const plan = planJobFailure({ job, event, error, now: at })
+      try {
+        // The job's state is checked again inside `applyPlan`'s transaction (StaleJobError if it finished).
+        await store.applyPlan({
+          calendarId,
+          jobId,
+          upserts: plan.upserts,
+          deletions: plan.deletions,
+          job: { ...plan.job, finishedAt: at },
+          messages: plan.notifications.map((notification) => toMessage(notification, at)),
+        })
+      } catch (failure) {
+        if (failure instanceof StaleJobError) return null
+        throw failure
+      }
+      return plan
+    },
 
     putBusy: (calendarId, email, intervals, write) =>
       guarded(() => {

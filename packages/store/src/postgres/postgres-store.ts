@@ -1,4 +1,10 @@
-import type { CalendarSettings, EventStatus, Interval } from '@scheduler/core'
+import {
+  type CalendarSettings,
+  type EventStatus,
+  type Interval,
+  type JobPlan,
+  planJobFailure,
+} from '@scheduler/core'
 import pg from 'pg'
 import { checkAttachment } from '../attachment-checks.js'
 import { cursorKeysOf, decodeCursor, encodeCursor } from '../cursor.js'
@@ -273,12 +279,39 @@ function makePostgresStore(pool: pg.Pool): Store {
       }
     },
 
-    async failJob(calendarId, jobId, error, at) {
-      await query(
-        `UPDATE jobs SET state = 'failed', error = $3, finished_at = $4
-         WHERE calendar_id = $1 AND id = $2 AND state IN ('queued', 'active')`,
-        [calendarId, jobId, toJson(error), toTimestamp(at)],
-      )
+    async failJob(calendarId, jobId, error, at, toMessage) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await inTransaction(pool, async (client): Promise<JobPlan | null> => {
+            const locked = await client.query<JobRow>(
+              'SELECT * FROM jobs WHERE calendar_id = $1 AND id = $2 FOR UPDATE',
+              [calendarId, jobId],
+            )
+            const job = locked.rows[0] === undefined ? null : jobToRecord(locked.rows[0])
+            // A job that is already finished keeps its outcome.
+            if (job === null || job.state === 'completed' || job.state === 'failed') return null
+            const found = await client.query<EventRow>(
+              'SELECT * FROM events WHERE calendar_id = $1 AND id = $2 FOR UPDATE',
+              [calendarId, job.eventId],
+            )
+            const event = found.rows[0] === undefined ? null : eventToRecord(found.rows[0])
+            const plan = planJobFailure({ job, event, error, now: at })
+            await writePlan(client, {
+              calendarId,
+              jobId,
+              upserts: plan.upserts,
+              deletions: plan.deletions,
+              job: { ...plan.job, finishedAt: at },
+              messages: plan.notifications.map((notification) => toMessage(notification, at)),
+            })
+            return plan
+          })
+        } catch (failure) {
+          const code = errorCode(failure)
+          const retryable = code === DEADLOCK_DETECTED || code === SERIALIZATION_FAILURE
+          if (!retryable || attempt >= PLAN_ATTEMPTS) throw failure
+        }
+      }
     },
 
     async putBusy(calendarId, email, busy, idempotency) {

@@ -4,6 +4,7 @@ import {
   MAX_ATTENDEES,
   MAX_AVAILABILITY_SLOTS,
   ref,
+  requestDateTime,
   toIntervalResource,
 } from '@scheduler/contract'
 import {
@@ -23,8 +24,8 @@ import { problemResponses } from '../../route-schemas.js'
 
 const AvailabilityQuery = Type.Object(
   {
-    from: Type.String({ format: 'date-time', description: 'Slots start at or after this' }),
-    to: Type.String({ format: 'date-time', description: 'Slots end at or before this; after `from`' }),
+    from: requestDateTime('Slots start at or after this'),
+    to: requestDateTime('Slots end at or before this; after `from`'),
     durationMinutes: Type.Integer({ minimum: 5, maximum: 1440 }),
     attendees: Type.Optional(
       Type.Array(Type.String({ format: 'email', maxLength: 320 }), {

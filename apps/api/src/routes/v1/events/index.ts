@@ -4,6 +4,7 @@ import {
   EventSchema,
   EventStatusViewSchema,
   ref,
+  requestDateTime,
   toEventResource,
   toEventStatusResource,
 } from '@scheduler/contract'
@@ -19,19 +20,15 @@ import previewRoutes from './preview.js'
 
 const ListQuery = Type.Object(
   {
-    from: Type.Optional(
-      Type.String({ format: 'date-time', description: 'Events whose time overlaps [from, to)' }),
-    ),
-    to: Type.Optional(Type.String({ format: 'date-time' })),
+    from: Type.Optional(requestDateTime('Events whose time overlaps [from, to)')),
+    to: Type.Optional(requestDateTime()),
     status: Type.Optional(
       Type.Array(Type.Union(EVENT_STATUSES.map((status) => Type.Literal(status))), {
         maxItems: EVENT_STATUSES.length * 2,
         description: 'Repeat it (`status=a&status=b`) or give a comma list (`status=a,b`)',
       }),
     ),
-    updatedSince: Type.Optional(
-      Type.String({ format: 'date-time', description: 'Updated at or after this' }),
-    ),
+    updatedSince: Type.Optional(requestDateTime('Updated at or after this')),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     cursor: Type.Optional(
       Type.String({ minLength: 1, maxLength: 2048, description: '`nextCursor` of the page before' }),
