@@ -1,6 +1,8 @@
 import { contractSchemas } from '@scheduler/contract'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { UnsupportedMediaTypeProblem, UriTooLongProblem } from './errors.js'
+import { MAX_URL_LENGTH } from './framework-errors.js'
 import authPlugin from './plugins/app/auth.js'
 import errorHandlerPlugin from './plugins/app/error-handler.js'
 import idempotencyPlugin from './plugins/app/idempotency.js'
@@ -20,6 +22,19 @@ export type AppOptions = EnvPluginOptions
 
 const JSON_TYPES = ['application/json', 'application/merge-patch+json']
 
+/** No body at all, as Fastify itself decides it: no `Transfer-Encoding` and no or a zero `Content-Length`. */
+function hasNoBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length']
+  return request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
+}
+
+/** A request target longer than MAX_URL_LENGTH is a 414, before authentication or anything else. */
+async function refuseLongUrls(request: FastifyRequest): Promise<void> {
+  if (request.url.length > MAX_URL_LENGTH) {
+    throw new UriTooLongProblem(`The URL is longer than ${MAX_URL_LENGTH} characters`)
+  }
+}
+
 /**
  * The scheduler API as a plugin. Tiers load in order: external plugins (configuration, Redis and the
  * placement queue, the store, JWT verification, the OpenAPI document, rate limiting), then the app's own
@@ -37,6 +52,13 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
     if (body === '') done(null, undefined)
     else parseJson(request, body as string, done)
   })
+  // A body of any other type is a 415; but an empty body is no body whatever its declared type, so that
+  // `POST …/cancel` and `DELETE` (which take none) work with any `Content-Type` or none
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    if (hasNoBody(request)) done(null, undefined)
+    else done(new UnsupportedMediaTypeProblem('Send the body as application/json'), undefined)
+  })
+  app.addHook('onRequest', refuseLongUrls)
 
   await app.register(envPlugin, options)
   await app.register(redisPlugin)

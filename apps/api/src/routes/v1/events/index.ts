@@ -10,7 +10,7 @@ import {
 import { CALENDAR_ID_DEFAULT, EVENT_STATUSES } from '@scheduler/core'
 import { Type } from '@sinclair/typebox'
 import type { preValidationHookHandler } from 'fastify'
-import { NotFoundProblem, ValidationProblem } from '../../../errors.js'
+import { NotFoundProblem, UnprocessableProblem } from '../../../errors.js'
 import { instantAt } from '../../../services/event-requests.js'
 import { IdParams, problemResponses } from '../../route-schemas.js'
 import attachmentRoutes from './attachments/index.js'
@@ -67,9 +67,10 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'List events',
-        description: 'Paging with `cursor` visits every matching event exactly once.',
+        description:
+          'Paging with `cursor` visits every matching event exactly once. `to` not after `from` is a 422.',
         querystring: ListQuery,
-        response: { 200: ref(EventPageSchema), ...problemResponses(400) },
+        response: { 200: ref(EventPageSchema), ...problemResponses(400, 422) },
       },
     },
     async (request) => {
@@ -77,7 +78,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const from = query.from === undefined ? undefined : instantAt('/query/from', query.from)
       const to = query.to === undefined ? undefined : instantAt('/query/to', query.to)
       if (from !== undefined && to !== undefined && to <= from) {
-        throw ValidationProblem.at('/query/to', 'must be after from')
+        throw UnprocessableProblem.at('/query/to', 'must be after from')
       }
       const now = Date.now()
       const page = await app.store.listEvents(calendarId, {
