@@ -1,7 +1,7 @@
 import { contractSchemas } from '@scheduler/contract'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { UnsupportedMediaTypeProblem, UriTooLongProblem } from './errors.js'
+import { UriTooLongProblem } from './errors.js'
 import { MAX_URL_LENGTH } from './framework-errors.js'
 import authPlugin from './plugins/app/auth.js'
 import errorHandlerPlugin from './plugins/app/error-handler.js'
@@ -52,11 +52,13 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
     if (body === '') done(null, undefined)
     else parseJson(request, body as string, done)
   })
-  // A body of any other type is a 415; but an empty body is no body whatever its declared type, so that
-  // `POST …/cancel` and `DELETE` (which take none) work with any `Content-Type` or none
-  app.addContentTypeParser('*', (request, _payload, done) => {
-    if (hasNoBody(request)) done(null, undefined)
-    else done(new UnsupportedMediaTypeProblem('Send the body as application/json'), undefined)
+  // An empty body is no body, whatever type it declares (even an empty or malformed one): its Content-Type
+  // is dropped before parsing, so `POST …/cancel` and `DELETE` (which take none) work with any or none
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    if (request.headers['content-type'] !== undefined && hasNoBody(request)) {
+      delete request.headers['content-type']
+    }
+    return payload
   })
   app.addHook('onRequest', refuseLongUrls)
 

@@ -94,7 +94,10 @@ export function clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoExc
   if (error.code === 'ECONNRESET' || socket.destroyed) return
   const problem = clientErrorProblem(error)
   const requestId = randomUUID()
-  this.log.info({ requestId, status: problem.status, code: error.code }, 'connection refused by the HTTP parser')
+  this.log.info(
+    { requestId, status: problem.status, code: error.code },
+    'connection refused by the HTTP parser',
+  )
   const inFlight = (socket as ClientSocket)._httpMessage
   if (socket.writable && !inFlight?.headersSent) {
     const body = JSON.stringify(problemBody(problem, requestId))
