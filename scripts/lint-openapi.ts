@@ -13,11 +13,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createConfig, formatProblems, getTotals, lint } from '@redocly/openapi-core'
-import { Redis } from 'ioredis'
 import { buildApp } from '../apps/api/src/app-options.js'
 import { createFreshDatabase } from '../packages/store/test/helpers/fresh-postgres.js'
-
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+import { deleteKeys, REDIS_URL } from '../test/helpers/redis-keys.js'
 
 async function openApiDocument(): Promise<unknown> {
   const database = await createFreshDatabase()
@@ -26,7 +24,7 @@ async function openApiDocument(): Promise<unknown> {
     const app = await buildApp({
       env: {
         STORE_URL: database.url,
-        REDIS_URL: redisUrl,
+        REDIS_URL,
         REDIS_PREFIX: prefix,
         JWT_SECRET: randomBytes(32).toString('hex'),
         LOG_LEVEL: 'silent',
@@ -41,10 +39,7 @@ async function openApiDocument(): Promise<unknown> {
     }
   } finally {
     await database.drop()
-    const redis = new Redis(redisUrl)
-    const keys = await redis.keys(`${prefix}:*`)
-    if (keys.length > 0) await redis.del(...keys)
-    redis.disconnect()
+    await deleteKeys(prefix)
   }
 }
 

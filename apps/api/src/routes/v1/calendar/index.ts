@@ -57,6 +57,7 @@ const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['calendar'],
         summary: 'Get the calendar settings',
+        operationId: 'getCalendar',
         response: { 200: ref(CalendarSchema) },
       },
     },
@@ -74,6 +75,7 @@ const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['calendar'],
         summary: 'Replace the calendar settings',
+        operationId: 'replaceCalendar',
         description:
           'Applies to placements made from now on; events already placed keep their time. ' +
           'Settings that do not fit together (unknown time zone, overlapping ranges, …) are a 422.',

@@ -67,6 +67,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'List events',
+        operationId: 'listEvents',
         description:
           'Paging with `cursor` visits every matching event exactly once. `to` not after `from` is a 422.',
         querystring: ListQuery,
@@ -104,9 +105,19 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'Get an event',
+        operationId: 'getEvent',
         description: 'The `ETag` header carries the version for `If-Match`.',
         params: IdParams,
-        response: { 200: ref(EventSchema), ...problemResponses(400, 404) },
+        response: {
+          200: {
+            description: 'The event',
+            headers: {
+              ETag: { type: 'string', description: 'The event’s version, `"<version>"`, for `If-Match`' },
+            },
+            ...ref(EventSchema),
+          },
+          ...problemResponses(400, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -124,6 +135,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'Get an event’s status',
+        operationId: 'getEventStatus',
         params: IdParams,
         response: { 200: ref(EventStatusViewSchema), ...problemResponses(400, 404) },
       },
