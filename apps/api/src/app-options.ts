@@ -44,6 +44,8 @@ export function appOptions(config: ServerConfig): FastifyHttpOptions<Server> {
     http: {
       headersTimeout: config.HEADERS_TIMEOUT_MS,
       connectionsCheckingInterval: Math.min(1_000, config.HEADERS_TIMEOUT_MS),
+      // Answered as a problem by the app instead (app.ts), with the standard headers
+      requireHostHeader: false,
     },
     // Path parameters are limited by their schemas (the documented maxLength answers 400), not by the router:
     // its limit is the URL's own (414)

@@ -1,8 +1,8 @@
 import { contractSchemas } from '@scheduler/contract'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { UriTooLongProblem } from './errors.js'
-import { MAX_URL_LENGTH } from './framework-errors.js'
+import { BadRequestProblem, UriTooLongProblem } from './errors.js'
+import { expectationFailed, MAX_URL_LENGTH } from './framework-errors.js'
 import authPlugin from './plugins/app/auth.js'
 import errorHandlerPlugin from './plugins/app/error-handler.js'
 import idempotencyPlugin from './plugins/app/idempotency.js'
@@ -28,10 +28,17 @@ function hasNoBody(request: FastifyRequest): boolean {
   return request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
 }
 
-/** A request target longer than MAX_URL_LENGTH is a 414, before authentication or anything else. */
-async function refuseLongUrls(request: FastifyRequest): Promise<void> {
+/**
+ * Checks of the request line and headers made before authentication or anything else: a request target
+ * longer than MAX_URL_LENGTH is a 414; an HTTP/1.1 request without `Host` a 400 (RFC 9112 §3.2; Node's own
+ * check, which answers without a body, is turned off in the server options so that this one answers).
+ */
+async function checkRequestHead(request: FastifyRequest): Promise<void> {
   if (request.url.length > MAX_URL_LENGTH) {
     throw new UriTooLongProblem(`The URL is longer than ${MAX_URL_LENGTH} characters`)
+  }
+  if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+    throw new BadRequestProblem('An HTTP/1.1 request must carry a Host header')
   }
 }
 
@@ -60,7 +67,8 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
     }
     return payload
   })
-  app.addHook('onRequest', refuseLongUrls)
+  app.addHook('onRequest', checkRequestHead)
+  app.server.on('checkExpectation', expectationFailed)
 
   await app.register(envPlugin, options)
   await app.register(redisPlugin)

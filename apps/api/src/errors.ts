@@ -130,6 +130,13 @@ export class UnsupportedMediaTypeProblem extends HttpProblem {
   readonly slug = 'unsupported-media-type'
 }
 
+export class ExpectationFailedProblem extends HttpProblem {
+  override name = 'ExpectationFailedProblem'
+  readonly status = 417
+  readonly title = 'Expectation failed'
+  readonly slug = 'expectation-failed'
+}
+
 export class UnprocessableProblem extends HttpProblem {
   override name = 'UnprocessableProblem'
   readonly status = 422

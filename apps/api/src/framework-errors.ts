@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { STATUS_CODES } from 'node:http'
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
   BadRequestProblem,
+  ExpectationFailedProblem,
   type HttpProblem,
   RequestHeaderFieldsTooLargeProblem,
   RequestTimeoutProblem,
@@ -113,4 +114,23 @@ export function clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoExc
     )
   }
   socket.destroy(error)
+}
+
+/**
+ * Node's `checkExpectation` event, for an `Expect` header other than `100-continue` (RFC 9110 §10.1.1): a
+ * 417 problem with the standard headers instead of Node's bare answer. Node does not pass such a request on.
+ */
+export function expectationFailed(request: IncomingMessage, response: ServerResponse) {
+  const problem = new ExpectationFailedProblem('Only "Expect: 100-continue" is supported')
+  const requestId = randomUUID()
+  const body = JSON.stringify(problemBody(problem, requestId))
+  response.writeHead(problem.status, {
+    'content-type': PROBLEM_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    ...STANDARD_HEADERS,
+    'x-request-id': requestId,
+    connection: 'close',
+  })
+  response.end(body)
+  request.resume()
 }

@@ -204,8 +204,12 @@ t.test('what Node refuses is written as a raw problem+json answer', async (t) =>
   t.ok([414, 431].includes(longUrl.status), `a URL over the header limit: ${longUrl.status}`)
   const garbage = await raw(port, 'HELLO\r\n\r\n')
   t.equal(garbage.status, 400, 'not HTTP')
+  const noHost = await raw(port, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n')
+  t.equal(noHost.status, 400, 'HTTP/1.1 without Host')
+  const expectation = await raw(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n')
+  t.equal(expectation.status, 417, 'an Expect other than 100-continue')
 
-  for (const answer of [headers, longUrl, garbage]) {
+  for (const answer of [headers, longUrl, garbage, noHost, expectation]) {
     t.equal(answer.headers['content-type'], PROBLEM_TYPE)
     t.equal(answer.headers['cache-control'], 'no-store')
     t.equal(answer.headers['x-content-type-options'], 'nosniff')

@@ -14,8 +14,9 @@ and DELETE: the same key with the same request within 24 h answers the same resu
 (\`Idempotent-Replayed: true\`), with another request 422.
 
 Every answer, errors included, carries \`Cache-Control: no-store\`, \`X-Content-Type-Options: nosniff\` and
-\`X-Request-Id\`. Refusals made before any route runs are problems too: a malformed URL (400), a request
-not received in time (408), a URL over 8192 characters (414), request headers over 16 KiB (431).`
+\`X-Request-Id\`. Refusals made before any route runs are problems too: a malformed URL or request (400),
+a request not received in time (408), an \`Expect\` other than \`100-continue\` (417), a URL over 8192
+characters (414), request headers over 16 KiB (431).`
 
 /**
  * The OpenAPI 3.1 document, generated from the route schemas (`GET /openapi.json`), and the API reference
