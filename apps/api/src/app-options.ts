@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { type Config, loadConfig } from '@scheduler/config'
-import Fastify, { type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyHttpOptions } from 'fastify'
 import schedulerApi, { type AppOptions } from './app.js'
+import { clientErrorHandler, frameworkErrors, MAX_URL_LENGTH } from './framework-errors.js'
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -13,8 +14,19 @@ function requestIdOf(request: IncomingMessage): string {
   return typeof header === 'string' && CLIENT_REQUEST_ID.test(header) ? header : randomUUID()
 }
 
+/** The settings `appOptions` reads. */
+export type ServerConfig = Pick<
+  Config,
+  | 'LOG_LEVEL'
+  | 'BODY_LIMIT_BYTES'
+  | 'REQUEST_TIMEOUT_MS'
+  | 'HEADERS_TIMEOUT_MS'
+  | 'CONNECTION_TIMEOUT_MS'
+  | 'KEEP_ALIVE_TIMEOUT_MS'
+>
+
 /** The Fastify server options, shared by the server and the tests. */
-export function appOptions(config: Pick<Config, 'LOG_LEVEL' | 'BODY_LIMIT_BYTES'>): FastifyServerOptions {
+export function appOptions(config: ServerConfig): FastifyHttpOptions<Server> {
   return {
     logger: {
       level: config.LOG_LEVEL,
@@ -23,6 +35,24 @@ export function appOptions(config: Pick<Config, 'LOG_LEVEL' | 'BODY_LIMIT_BYTES'
     requestIdHeader: false,
     genReqId: requestIdOf,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Slow clients cannot hold a connection for ever: Fastify turns Node's request timeout off by default.
+    // Node checks the request and header timeouts every `connectionsCheckingInterval` (30 s by default):
+    // check often enough that a timeout is enforced close to its value.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1_000, config.HEADERS_TIMEOUT_MS),
+      // Answered as a problem by the app instead (app.ts), with the standard headers
+      requireHostHeader: false,
+    },
+    // Path parameters are limited by their schemas (the documented maxLength answers 400), not by the router:
+    // its limit is the URL's own (414)
+    routerOptions: { maxParamLength: MAX_URL_LENGTH },
+    // What Fastify and Node refuse before a route runs is answered as problem+json too
+    frameworkErrors,
+    clientErrorHandler,
     // The API is reached directly or through a proxy that is not trusted to name the client
     trustProxy: false,
     // The routes compile their schemas with the app's own ajv instances (validation.ts); these options

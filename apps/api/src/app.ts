@@ -1,6 +1,8 @@
 import { contractSchemas } from '@scheduler/contract'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { BadRequestProblem, UriTooLongProblem } from './errors.js'
+import { expectationFailed, MAX_URL_LENGTH } from './framework-errors.js'
 import authPlugin from './plugins/app/auth.js'
 import errorHandlerPlugin from './plugins/app/error-handler.js'
 import idempotencyPlugin from './plugins/app/idempotency.js'
@@ -21,6 +23,26 @@ export type AppOptions = EnvPluginOptions
 
 const JSON_TYPES = ['application/json', 'application/merge-patch+json']
 
+/** No body at all, as Fastify itself decides it: no `Transfer-Encoding` and no or a zero `Content-Length`. */
+function hasNoBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length']
+  return request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
+}
+
+/**
+ * Checks of the request line and headers made before authentication or anything else: a request target
+ * longer than MAX_URL_LENGTH is a 414; an HTTP/1.1 request without `Host` a 400 (RFC 9112 §3.2; Node's own
+ * check, which answers without a body, is turned off in the server options so that this one answers).
+ */
+async function checkRequestHead(request: FastifyRequest): Promise<void> {
+  if (request.url.length > MAX_URL_LENGTH) {
+    throw new UriTooLongProblem(`The URL is longer than ${MAX_URL_LENGTH} characters`)
+  }
+  if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+    throw new BadRequestProblem('An HTTP/1.1 request must carry a Host header')
+  }
+}
+
 /**
  * The scheduler API as a plugin. Tiers load in order: external plugins (configuration, Redis and the
  * placement queue, the store, JWT verification, the OpenAPI document, rate limiting), then the app's own
@@ -38,6 +60,16 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
     if (body === '') done(null, undefined)
     else parseJson(request, body as string, done)
   })
+  // An empty body is no body, whatever type it declares (even an empty or malformed one): its Content-Type
+  // is dropped before parsing, so `POST …/cancel` and `DELETE` (which take none) work with any or none
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    if (request.headers['content-type'] !== undefined && hasNoBody(request)) {
+      delete request.headers['content-type']
+    }
+    return payload
+  })
+  app.addHook('onRequest', checkRequestHead)
+  app.server.on('checkExpectation', expectationFailed)
 
   await app.register(envPlugin, options)
   await app.register(redisPlugin)

@@ -88,6 +88,13 @@ export class NotFoundProblem extends HttpProblem {
   readonly slug = 'not-found'
 }
 
+export class RequestTimeoutProblem extends HttpProblem {
+  override name = 'RequestTimeoutProblem'
+  readonly status = 408
+  readonly title = 'Request timeout'
+  readonly slug = 'request-timeout'
+}
+
 export class ConflictProblem extends HttpProblem {
   override name = 'ConflictProblem'
   readonly status = 409
@@ -109,11 +116,25 @@ export class PayloadTooLargeProblem extends HttpProblem {
   readonly slug = 'payload-too-large'
 }
 
+export class UriTooLongProblem extends HttpProblem {
+  override name = 'UriTooLongProblem'
+  readonly status = 414
+  readonly title = 'URI too long'
+  readonly slug = 'uri-too-long'
+}
+
 export class UnsupportedMediaTypeProblem extends HttpProblem {
   override name = 'UnsupportedMediaTypeProblem'
   readonly status = 415
   readonly title = 'Unsupported media type'
   readonly slug = 'unsupported-media-type'
+}
+
+export class ExpectationFailedProblem extends HttpProblem {
+  override name = 'ExpectationFailedProblem'
+  readonly status = 417
+  readonly title = 'Expectation failed'
+  readonly slug = 'expectation-failed'
 }
 
 export class UnprocessableProblem extends HttpProblem {
@@ -136,6 +157,13 @@ export class IdempotencyKeyReusedProblem extends HttpProblem {
   constructor() {
     super('This Idempotency-Key was used with another request; use a new key for a new request')
   }
+}
+
+export class RequestHeaderFieldsTooLargeProblem extends HttpProblem {
+  override name = 'RequestHeaderFieldsTooLargeProblem'
+  readonly status = 431
+  readonly title = 'Request header fields too large'
+  readonly slug = 'request-header-fields-too-large'
 }
 
 export class RateLimitedProblem extends HttpProblem {

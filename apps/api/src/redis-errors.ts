@@ -1,24 +1,9 @@
-const UNAVAILABLE = [
-  'enableOfflineQueue',
-  'Connection is closed',
-  'Command timed out',
-  'Reached the max retries per request limit',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]
-
 /**
- * True for the errors ioredis (and BullMQ through it) raises when Redis cannot be reached, as opposed to
- * errors Redis itself answered (`ReplyError`), which are bugs.
+ * Redis (the job queue) cannot be reached. Raised where the API uses Redis or BullMQ (the intake refuses a
+ * change while the producer connection is not ready), never inferred from an error of unknown source:
+ * socket codes such as ECONNRESET are shared by every connection, the client's own included, and say
+ * nothing about Redis on their own. The error handler answers it 503 with `Retry-After`.
  */
-export function isRedisUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false
-  if (error.name === 'MaxRetriesPerRequestError') return true
-  const code = (error as { code?: unknown }).code
-  const text = `${typeof code === 'string' ? code : ''} ${error.message}`
-  return UNAVAILABLE.some((marker) => text.includes(marker))
+export class QueueUnavailableError extends Error {
+  override name = 'QueueUnavailableError'
 }

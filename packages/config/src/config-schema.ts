@@ -24,6 +24,14 @@ export const configSchema = Type.Object({
   JWT_ISSUER: Type.String({ default: 'auto-event-manager' }),
   JWT_AUDIENCE: Type.String({ default: 'scheduler-api' }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
+  /** The whole request (headers and body) must arrive within this, else 408 and the connection is closed. */
+  REQUEST_TIMEOUT_MS: Type.Integer({ default: 60_000, minimum: 100 }),
+  /** The request line and headers must arrive within this (at most REQUEST_TIMEOUT_MS), else 408. */
+  HEADERS_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  /** A connection on which nothing is sent or received for this long is closed. */
+  CONNECTION_TIMEOUT_MS: Type.Integer({ default: 120_000, minimum: 100 }),
+  /** An idle keep-alive connection is closed after this (longer than a load balancer's idle timeout). */
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72_000, minimum: 100 }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 1200, minimum: 0 }),
   CALENDAR_TIMEZONE: Type.String({ default: 'UTC' }),
   CALENDAR_WORKING_HOURS: Type.String({ default: 'mon-fri 09:00-17:00' }),

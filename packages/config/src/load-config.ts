@@ -25,6 +25,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function checkConfig(config: Config): void {
   const problems = validateCalendarSettings(initialCalendar(config))
   parseDurationList(config.WEBHOOK_RETRY_SCHEDULE)
+  if (config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS) {
+    throw new Error('HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS (Node.js refuses it)')
+  }
   if (problems.length > 0) throw new Error(`Invalid CALENDAR_* configuration: ${problems.join('; ')}`)
 }
 

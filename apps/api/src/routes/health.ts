@@ -24,7 +24,13 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/healthz',
     {
       config: { rateLimit: false },
-      schema: { tags: ['operations'], summary: 'Liveness: the process runs', response: { 200: Health } },
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness: the process runs',
+        operationId: 'getLiveness',
+        security: [],
+        response: { 200: Health },
+      },
     },
     async () => ({ status: 'ok' as const }),
   )
@@ -36,6 +42,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['operations'],
         summary: 'Readiness: Redis and the store answer',
+        operationId: 'getReadiness',
+        security: [],
         response: {
           200: Readiness,
           503: {

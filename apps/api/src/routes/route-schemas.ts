@@ -1,17 +1,21 @@
 import { ProblemSchema, ref } from '@scheduler/contract'
 import { Type } from '@sinclair/typebox'
 
-const PROBLEM_DESCRIPTIONS = {
+/** What each problem status means, as the OpenAPI document says it. */
+export const PROBLEM_DESCRIPTIONS = {
   400: 'Invalid request (body, query, parameters or headers), including text that holds NUL (U+0000) or an unpaired surrogate; `errors` lists each invalid field',
   401: 'Missing or invalid bearer token',
   403: 'The token lacks the scope this operation needs',
   404: 'No such resource',
+  408: 'The request was not received within REQUEST_TIMEOUT_MS (its headers within HEADERS_TIMEOUT_MS); the connection is closed',
   409: 'The change is not allowed in the event’s current state',
   412: '`If-Match` does not match the current version',
   413: 'The body is larger than the limit',
+  414: 'The URL is longer than 8192 characters',
   415: 'The body is not `application/json`',
   422: 'Semantically invalid (e.g. a start in the past, an instant outside the supported range 1970-01-01T00:00:00Z–9999-12-31T00:00:00Z), or an idempotency key reused with another request',
   429: 'Rate limited; see `Retry-After`',
+  431: 'The request line and headers are larger than 16 KiB',
   503: 'A dependency (Redis, the store) is unavailable; see `Retry-After`',
 } as const
 

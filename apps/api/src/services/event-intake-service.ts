@@ -18,9 +18,9 @@ import {
   ConflictProblem,
   NotFoundProblem,
   PreconditionFailedProblem,
-  ServiceUnavailableProblem,
   UnprocessableProblem,
 } from '../errors.js'
+import { QueueUnavailableError } from '../redis-errors.js'
 import { withTimeout } from '../with-timeout.js'
 import { type CreateInput, checkSpan, checkWhen, type PatchInput } from './event-requests.js'
 import type { Idempotency, IdempotencyContext, StoredAnswer } from './idempotency-service.js'
@@ -61,7 +61,7 @@ export function makeEventIntake(deps: EventIntakeDeps) {
 
   function requireQueue(): void {
     if (deps.redis.status !== 'ready') {
-      throw new ServiceUnavailableProblem('The job queue (Redis) is unavailable; nothing was changed')
+      throw new QueueUnavailableError('The job queue (Redis) is unavailable; nothing was changed')
     }
   }
 

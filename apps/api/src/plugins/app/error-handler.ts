@@ -13,7 +13,7 @@ import {
   UnsupportedMediaTypeProblem,
   ValidationProblem,
 } from '../../errors.js'
-import { isRedisUnavailable } from '../../redis-errors.js'
+import { QueueUnavailableError } from '../../redis-errors.js'
 
 interface AjvError {
   instancePath: string
@@ -56,14 +56,18 @@ function escapePointer(segment: string): string {
 
 const INTERNAL = 'The server could not complete the request; the request id identifies it in the logs'
 
-/** Maps anything thrown by a route, hook or plugin to the problem to answer. */
+/**
+ * Maps anything thrown by a route, hook or plugin to the problem to answer. Dependencies are told apart by
+ * the error's source (the store adapter's `StoreUnavailableError`, the intake's `QueueUnavailableError`),
+ * never by a socket error code that any connection may raise.
+ */
 export function toProblem(error: unknown): HttpProblem | null {
   if (error instanceof HttpProblem) return error
   if (error instanceof StoreUnavailableError)
     return new ServiceUnavailableProblem('The calendar store is unavailable')
+  if (error instanceof QueueUnavailableError) return new ServiceUnavailableProblem(error.message)
   if (error instanceof InvalidCursorError) return ValidationProblem.at('/query/cursor', error.message)
   if (error instanceof DuplicateIdError) return new ConflictProblem('A record with this id exists already')
-  if (isRedisUnavailable(error)) return new ServiceUnavailableProblem('The job queue (Redis) is unavailable')
   const fastifyError = error as Partial<FastifyError> & { validationContext?: string }
   if (Array.isArray(fastifyError.validation)) {
     const errors = fieldErrorsOf(fastifyError.validation as AjvError[], fastifyError.validationContext)
@@ -78,6 +82,8 @@ export function toProblem(error: unknown): HttpProblem | null {
       return new BadRequestProblem('The body is empty but declared as JSON')
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new BadRequestProblem('The body is not valid JSON')
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new BadRequestProblem('The body is not as long as its Content-Length says')
   }
   const status = fastifyError.statusCode
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -87,6 +93,15 @@ export function toProblem(error: unknown): HttpProblem | null {
     return new BadRequestProblem(fastifyError.message ?? 'The request is malformed')
   }
   return null
+}
+
+/**
+ * True when the request itself failed on its socket: the client closed (or reset) the connection, or it was
+ * cut for not sending the request in time, before the whole request arrived. The error then comes from the
+ * request stream (typically `aborted`, ECONNRESET), not from a dependency, and no answer can reach the client.
+ */
+export function requestStreamFailed(request: FastifyRequest): boolean {
+  return request.raw.destroyed === true && request.raw.complete !== true
 }
 
 function send(
@@ -106,6 +121,19 @@ function send(
 export default fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error, request, reply) => {
+      if (requestStreamFailed(request)) {
+        request.log.info(
+          { code: (error as { code?: unknown }).code, detail: (error as Error).message },
+          'the connection closed before the whole request was received',
+        )
+        const problem = new BadRequestProblem('The request was not received completely')
+        return send(
+          reply,
+          request,
+          { type: problem.type, title: problem.title, status: problem.status, detail: problem.detail },
+          {},
+        )
+      }
       const problem = toProblem(error)
       if (!problem) {
         request.log.error({ err: error }, 'request failed')

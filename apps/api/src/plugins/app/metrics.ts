@@ -83,6 +83,8 @@ export default fp(
         schema: {
           tags: ['operations'],
           summary: 'Prometheus metrics',
+          operationId: 'getMetrics',
+          security: [],
           response: {
             200: {
               description: 'Prometheus text exposition format',

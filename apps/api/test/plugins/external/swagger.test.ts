@@ -99,6 +99,50 @@ t.test('GET /openapi.json', async (t) => {
   )
 })
 
+t.test(
+  'every operation: an operationId, a security requirement, the HTTP layer’s refusals, the headers',
+  async (t) => {
+    const app = await build(t)
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
+    t.ok(doc.servers?.length, 'servers')
+    const ids = new Set<string>()
+    const methods = ['get', 'put', 'post', 'patch', 'delete']
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, Operation>>)) {
+      for (const [method, operation] of Object.entries(item)) {
+        if (!methods.includes(method)) continue
+        const name = `${method.toUpperCase()} ${path}`
+        const id = (operation as { operationId?: string }).operationId
+        t.match(id, /^[a-z][A-Za-z]+$/, `${name}: camelCase operationId`)
+        t.notOk(ids.has(String(id)), `${name}: unique operationId`)
+        ids.add(String(id))
+        t.ok(Array.isArray(operation.security), `${name}: security declared`)
+        const statuses = ['400', '408', '414', '431', ...(method === 'get' ? [] : ['413', '415'])]
+        for (const status of statuses) {
+          t.ok(operation.responses[status]?.content?.['application/problem+json'], `${name} lists ${status}`)
+        }
+        for (const [status, response] of Object.entries(operation.responses)) {
+          const headers = (response as { headers?: Record<string, unknown> }).headers ?? {}
+          for (const header of ['X-Request-Id', 'Cache-Control', 'X-Content-Type-Options']) {
+            t.ok(headers[header], `${name} ${status}: ${header}`)
+          }
+          if (status === '401' || status === '403') t.ok(headers['WWW-Authenticate'], `${name} ${status}`)
+          if (status === '429' || status === '503') t.ok(headers['Retry-After'], `${name} ${status}`)
+        }
+      }
+    }
+    for (const path of ['/healthz', '/readyz', '/metrics', '/docs', '/openapi.json']) {
+      t.same(doc.paths[path]?.get?.security, [], `${path} is public`)
+    }
+    t.equal(doc.paths['/v1/events'].get.operationId, 'listEvents')
+    t.equal(doc.paths['/v1/events'].post.operationId, 'createEvent')
+    t.ok(doc.paths['/v1/events'].post.responses['202'].headers.Location, 'Location')
+    t.ok(doc.paths['/v1/events'].post.responses['202'].headers['Idempotent-Replayed'], 'Idempotent-Replayed')
+    t.ok(doc.paths['/v1/events/{id}'].get.responses['200'].headers.ETag, 'ETag')
+    t.ok(doc.paths['/v1/webhooks'].post.responses['201'].headers.Location, 'Location')
+    t.ok(doc.paths['/v1/events'].get.responses['422'], 'to before from is a 422')
+  },
+)
+
 t.test('GET /docs serves the reference page from local assets', async (t) => {
   const app = await build(t)
   let response = await app.inject({ method: 'GET', url: '/docs' })

@@ -59,6 +59,7 @@ const attendeeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['attendees'],
         summary: 'Replace an attendee’s busy times',
+        operationId: 'replaceAttendeeBusyTimes',
         description:
           'Replaces every busy time registered for the attendee (`[]` clears them). Applies to placements ' +
           'made from now on; events already placed keep their time. PUT is idempotent by nature: repeating ' +
@@ -99,6 +100,7 @@ const attendeeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['attendees'],
         summary: 'Get an attendee’s busy times',
+        operationId: 'getAttendeeBusyTimes',
         description: 'An attendee without registered busy times answers an empty list.',
         params: EmailParams,
         response: { 200: ref(BusyTimesSchema), ...problemResponses(400) },

@@ -68,6 +68,7 @@ const availabilityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['availability'],
         summary: 'Find free slots',
+        operationId: 'getAvailability',
         description:
           'The feasible starts auto placement would consider for an event of `durationMinutes` inside ' +
           '[`from`, `to`), earliest first, at most `limit` (≤ 500): working hours, slot boundaries, notice, ' +

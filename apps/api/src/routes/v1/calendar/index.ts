@@ -59,6 +59,7 @@ const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['calendar'],
         summary: 'Get the calendar settings',
+        operationId: 'getCalendar',
         response: { 200: ref(CalendarSchema) },
       },
     },
@@ -76,6 +77,7 @@ const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['calendar'],
         summary: 'Replace the calendar settings',
+        operationId: 'replaceCalendar',
         description:
           'Applies to placements made from now on; events already placed keep their time. ' +
           'The time zone is stored and answered as the IANA tz database spells it (`america/new_york` → ' +

@@ -11,7 +11,7 @@ import {
 import { CALENDAR_ID_DEFAULT, EVENT_STATUSES } from '@scheduler/core'
 import { Type } from '@sinclair/typebox'
 import type { preValidationHookHandler } from 'fastify'
-import { NotFoundProblem, ValidationProblem } from '../../../errors.js'
+import { NotFoundProblem, UnprocessableProblem } from '../../../errors.js'
 import { instantAt } from '../../../services/event-requests.js'
 import { IdParams, problemResponses } from '../../route-schemas.js'
 import attachmentRoutes from './attachments/index.js'
@@ -64,9 +64,11 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'List events',
-        description: 'Paging with `cursor` visits every matching event exactly once.',
+        operationId: 'listEvents',
+        description:
+          'Paging with `cursor` visits every matching event exactly once. `to` not after `from` is a 422.',
         querystring: ListQuery,
-        response: { 200: ref(EventPageSchema), ...problemResponses(400) },
+        response: { 200: ref(EventPageSchema), ...problemResponses(400, 422) },
       },
     },
     async (request) => {
@@ -74,7 +76,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const from = query.from === undefined ? undefined : instantAt('/query/from', query.from)
       const to = query.to === undefined ? undefined : instantAt('/query/to', query.to)
       if (from !== undefined && to !== undefined && to <= from) {
-        throw ValidationProblem.at('/query/to', 'must be after from')
+        throw UnprocessableProblem.at('/query/to', 'must be after from')
       }
       const now = Date.now()
       const page = await app.store.listEvents(calendarId, {
@@ -100,9 +102,19 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'Get an event',
+        operationId: 'getEvent',
         description: 'The `ETag` header carries the version for `If-Match`.',
         params: IdParams,
-        response: { 200: ref(EventSchema), ...problemResponses(400, 404) },
+        response: {
+          200: {
+            description: 'The event',
+            headers: {
+              ETag: { type: 'string', description: 'The event’s version, `"<version>"`, for `If-Match`' },
+            },
+            ...ref(EventSchema),
+          },
+          ...problemResponses(400, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -120,6 +132,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'Get an event’s status',
+        operationId: 'getEventStatus',
         params: IdParams,
         response: { 200: ref(EventStatusViewSchema), ...problemResponses(400, 404) },
       },

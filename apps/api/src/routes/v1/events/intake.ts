@@ -20,6 +20,7 @@ import {
 const ACCEPTED = {
   description:
     'Accepted: the event as it is now and the queued job that applies the change. `Location` names the event.',
+  headers: { Location: { type: 'string', description: 'The event’s URL, `/v1/events/{id}`' } },
   ...ref(EventAcceptedSchema),
 }
 
@@ -51,6 +52,7 @@ const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'Create an event',
+        operationId: 'createEvent',
         description:
           'Fixed with `start`; auto within `date` or `notBefore`/`notAfter`, or the earliest feasible slot ' +
           'within the horizon. The event is `pending` until the worker places it.',
@@ -73,6 +75,7 @@ const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'Change an event',
+        operationId: 'updateEvent',
         description:
           'A duration change keeps the start when the longer event still fits there. `status` may be set ' +
           'to `cancelled` or `completed` (other values: 422).',
@@ -100,6 +103,7 @@ const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'Cancel an event',
+        operationId: 'cancelEvent',
         description: 'The event is kept with status `cancelled` and its time is freed.',
         params: IdParams,
         headers: EventChangeHeaders,
@@ -123,6 +127,7 @@ const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'Delete an event',
+        operationId: 'deleteEvent',
         description: 'Once processed, the event is gone (404) and its time freed.',
         params: IdParams,
         headers: EventChangeHeaders,

@@ -15,6 +15,7 @@ const previewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'Preview a placement',
+        operationId: 'previewEvent',
         description: 'Same body as create; changes nothing.',
         body: ref(EventCreateRequestSchema),
         response: { 200: ref(PreviewSchema), ...problemResponses(400, 413, 415, 422) },

@@ -13,6 +13,7 @@ const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['jobs'],
         summary: 'Get a job',
+        operationId: 'getJob',
         description:
           'A placement that finds no slot is a `completed` job whose event is `failed`; a `failed` job ' +
           'means the change itself could not be applied.',

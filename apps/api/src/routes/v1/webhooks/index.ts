@@ -39,6 +39,7 @@ const DeliveriesQuery = Type.Object(
 
 const CREATED = {
   description: 'Registered. `secret` signs every delivery and is shown only in this answer.',
+  headers: { Location: { type: 'string', description: 'The webhook’s URL, `/v1/webhooks/{id}`' } },
   ...ref(WebhookCreatedSchema),
 }
 
@@ -57,6 +58,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['webhooks'],
         summary: 'Register a webhook',
+        operationId: 'createWebhook',
         description:
           '`url` must be `https` and reach a public address: loopback, private, link-local, unique-local, ' +
           'multicast and cloud-metadata hosts are refused (400) in every spelling, as are single-label, ' +
@@ -108,6 +110,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['webhooks'],
         summary: 'List webhooks',
+        operationId: 'listWebhooks',
         response: { 200: WebhookListSchema },
       },
     },
@@ -124,6 +127,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['webhooks'],
         summary: 'Get a webhook',
+        operationId: 'getWebhook',
         description: 'The secret is not shown again.',
         params: IdParams,
         response: { 200: ref(WebhookSchema), ...problemResponses(400, 404) },
@@ -143,6 +147,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['webhooks'],
         summary: 'Delete a webhook',
+        operationId: 'deleteWebhook',
         description:
           'Deliveries not yet sent to it are dropped. Deleting again answers 404, except with the same ' +
           '`Idempotency-Key`: that answers the recorded 204 again (`Idempotent-Replayed: true`); the key with ' +
@@ -182,6 +187,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['webhooks'],
         summary: 'List recent delivery attempts of a webhook',
+        operationId: 'listWebhookDeliveries',
         description:
           'Newest first. Each attempt of each message is one entry: `retrying` (another attempt follows), ' +
           '`succeeded` (a 2xx answer) or `failed` (the last attempt of the retry schedule).',

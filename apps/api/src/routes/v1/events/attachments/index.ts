@@ -106,6 +106,7 @@ const attachmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'Attach a file to an event',
+        operationId: 'createAttachment',
         description:
           '`multipart/form-data` with exactly one part, named `file`, that carries a `filename` and the ' +
           `file’s \`Content-Type\`; at most ATTACHMENT_MAX_BYTES (here ${maxBytes}) bytes, else 413 and ` +
@@ -193,6 +194,7 @@ const attachmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'List an event’s attachments',
+        operationId: 'listAttachments',
         description: 'Oldest first; the bytes are fetched one by one.',
         params: EventParams,
         response: { 200: ref(AttachmentListSchema), ...problemResponses(400, 404) },
@@ -215,6 +217,7 @@ const attachmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'Download an attachment',
+        operationId: 'getAttachment',
         description:
           'The bytes as uploaded, always as a download (`Content-Disposition: attachment`), with ' +
           '`X-Content-Type-Options: nosniff` and a sandboxing `Content-Security-Policy`.',
@@ -247,6 +250,7 @@ const attachmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['events'],
         summary: 'Delete an attachment',
+        operationId: 'deleteAttachment',
         description:
           `${DIRECT_WRITE} Deleting again answers 404, except with the same \`Idempotency-Key\`: that answers ` +
           'the recorded 204 again (`Idempotent-Replayed: true`); the key with another request is a 422. A 404 ' +
