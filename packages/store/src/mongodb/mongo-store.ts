@@ -38,6 +38,7 @@ import {
   webhookToDocument,
 } from './mongo-documents.js'
 import { guarded, isDuplicateKey, toStoreError } from './mongo-errors.js'
+import { createFeedTokenIndexes, makeMongoFeedTokens } from './mongo-feed-tokens.js'
 import { listFilter, listSort } from './mongo-queries.js'
 
 export interface MongoStoreOptions {
@@ -86,6 +87,7 @@ export async function createMongoStore(url: string, options: MongoStoreOptions =
     await client.connect()
     await requireTransactions(db)
     await createIndexes(collectionsOf(db))
+    await createFeedTokenIndexes(db)
   } catch (error) {
     // The start-up failure is what the caller needs to see, not a failure to close after it.
     await client.close().catch(() => undefined)
@@ -645,6 +647,8 @@ function mongoStore(client: MongoClient, db: Db): Store {
         }
         return deletedOf(result)
       }),
+
+    ...makeMongoFeedTokens({ db, idempotently, deleteIdempotently }),
 
     createWebhook: (webhook, write) =>
       guarded(() =>
