@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { type Config, loadConfig } from '@scheduler/config'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import schedulerApi, { type AppOptions } from './app.js'
+import { requestLogFields } from './log-serializers.js'
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -19,6 +20,7 @@ export function appOptions(config: Pick<Config, 'LOG_LEVEL' | 'BODY_LIMIT_BYTES'
     logger: {
       level: config.LOG_LEVEL,
       redact: ['req.headers.authorization'],
+      serializers: { req: requestLogFields },
     },
     requestIdHeader: false,
     genReqId: requestIdOf,
