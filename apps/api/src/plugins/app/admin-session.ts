@@ -65,7 +65,9 @@ export function isCrossSite(request: FastifyRequest, publicUrl: string | undefin
   if (typeof origin !== 'string') return false
   if (publicUrl !== undefined && origin === new URL(publicUrl).origin) return false
   try {
-    return new URL(origin).host !== request.host
+    // Host compared under the origin's scheme, so that default ports compare equal (`x` and `x:443`)
+    const from = new URL(origin)
+    return new URL(`${from.protocol}//${request.host}`).host !== from.host
   } catch {
     return true
   }

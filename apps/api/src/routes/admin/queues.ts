@@ -1,7 +1,7 @@
 import { createBullBoard } from '@bull-board/api'
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { FastifyAdapter } from '@bull-board/fastify'
-import { createDeliveryQueue } from '@scheduler/jobs'
+import { createDeliveryQueue, DELIVERY_QUEUE, type DeliveryQueue } from '@scheduler/jobs'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { HttpProblem } from '../../errors.js'
 
@@ -29,18 +29,10 @@ function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Http
  * requests must come from the same origin (403). None of it is in the OpenAPI document.
  */
 const queueDashboardRoutes: FastifyPluginAsync = async (app) => {
-  const deliveryQueue = createDeliveryQueue(app.redis, app.config.REDIS_PREFIX)
-  deliveryQueue.on('error', () => {
-    // The placement queue on the same connection already logs connection errors.
-  })
-  app.addHook('onClose', async () => {
-    await deliveryQueue.close()
-  })
-
   const serverAdapter = new FastifyAdapter()
   serverAdapter.setBasePath(DASHBOARD_PATH)
-  createBullBoard({
-    queues: [new BullMQAdapter(app.placementQueue), new BullMQAdapter(deliveryQueue)],
+  const board = createBullBoard({
+    queues: [new BullMQAdapter(app.placementQueue)],
     serverAdapter,
     options: { uiConfig: { boardTitle: 'scheduler-api queues' } },
   })
@@ -53,12 +45,36 @@ const queueDashboardRoutes: FastifyPluginAsync = async (app) => {
     }
   })
 
+  // The delivery queue is opened on the dashboard's first use, not while the app starts: BullMQ checks the
+  // server once per queue, and that check (bounded by the producer connection's command timeout) would
+  // fail for good if start-up kept the event loop busy past it. A queue whose check failed is replaced.
+  let deliveryQueue: DeliveryQueue | null = null
+  async function attachDeliveryQueue(): Promise<void> {
+    if (deliveryQueue !== null) {
+      const usable = await deliveryQueue.client.then(
+        () => true,
+        () => false,
+      )
+      if (usable) return
+      board.removeQueue(DELIVERY_QUEUE)
+      await deliveryQueue.close().catch(() => undefined)
+    }
+    const queue = createDeliveryQueue(app.redis, app.config.REDIS_PREFIX)
+    queue.on('error', (error) => app.log.warn({ err: error }, 'webhook-delivery queue (dashboard) error'))
+    deliveryQueue = queue
+    board.addQueue(new BullMQAdapter(queue))
+  }
+  app.addHook('onClose', async () => {
+    await deliveryQueue?.close()
+  })
+
   app.addHook('onRoute', (route: RouteOptions) => {
     route.schema = { ...route.schema, hide: true }
   })
   app.addHook('onRequest', async (request, reply) => {
     try {
       await app.adminSession.require(request)
+      await attachDeliveryQueue()
     } catch (error) {
       if (error instanceof HttpProblem) return sendProblem(request, reply, error)
       throw error
