@@ -42,6 +42,7 @@ export default fp(
           { name: 'attendees', description: 'Attendees’ known busy times' },
           { name: 'availability', description: 'Free slots for given attendees' },
           { name: 'operations', description: 'Health, readiness, metrics' },
+          { name: 'admin', description: 'The admin session of the queue dashboard (`/admin/queues`)' },
         ],
       },
       // A collection route registered as `/` under a prefix is documented without the trailing slash
