@@ -163,6 +163,21 @@ t.test('the admin session and the queue dashboard', async (t) => {
     t.equal(after.statusCode, 401, 'the browser sends the cleared cookie: no session')
   })
 
+  t.test('the session ends when the token expires', async (t) => {
+    const shortLived = bearer({ scopes: ['calendar:admin'], expiresIn: 1 })
+    const answer = await app.inject({ method: 'POST', url: '/admin/session', headers: shortLived })
+    t.equal(answer.statusCode, 204)
+    const cookie = sessionCookie(answer.headers['set-cookie'])
+    t.ok(Number(cookie?.flags.get('max-age')) <= 1)
+    await new Promise((resolve) => setTimeout(resolve, 1_100))
+    const later = await app.inject({
+      method: 'GET',
+      url: '/admin/queues/api/queues',
+      headers: { cookie: `${ADMIN_SESSION_COOKIE}=${cookie?.value}` },
+    })
+    t.equal(later.statusCode, 401, 'the signed expiry is checked, not only the browser’s')
+  })
+
   t.test('the OpenAPI document has the feed and the session, not the dashboard', async (t) => {
     const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
     const paths = Object.keys(document.paths)
@@ -182,4 +197,15 @@ t.test('the admin session and the queue dashboard', async (t) => {
     t.strictSame(document.paths['/v1/calendar.ics'].get.security, [])
     t.ok(document.paths['/v1/calendar.ics'].get.responses['200'].content['text/calendar'])
   })
+})
+
+t.test('SESSION_SECRET must be at least 32 characters', async (t) => {
+  await t.rejects(build(t, { SESSION_SECRET: 'too-short' }))
+  const app = await build(t, { SESSION_SECRET: 'a-session-secret-of-at-least-32-characters' })
+  const answer = await app.inject({
+    method: 'POST',
+    url: '/admin/session',
+    headers: bearer({ scopes: ['calendar:admin'] }),
+  })
+  t.equal(answer.statusCode, 204)
 })
