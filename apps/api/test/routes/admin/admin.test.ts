@@ -105,6 +105,13 @@ t.test('the admin session and the queue dashboard', async (t) => {
     t.equal(page.statusCode, 200)
     t.match(page.headers['content-type'], /text\/html/)
     t.match(page.body, /<html/i)
+    const asset = /(?:src|href)="([^"]*static\/[^"]+\.js)"/.exec(page.body)?.[1]
+    t.ok(asset, 'the page loads its script from the package')
+    const assetUrl = new URL(asset ?? '', 'http://localhost/admin/queues/').pathname
+    const script = await app.inject({ method: 'GET', url: assetUrl, headers: { cookie } })
+    t.equal(script.statusCode, 200, `${assetUrl} is served`)
+    const anonymousAsset = await app.inject({ method: 'GET', url: assetUrl })
+    t.equal(anonymousAsset.statusCode, 401, 'assets need the session too')
     const queues = await app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: { cookie } })
     t.equal(queues.statusCode, 200)
     const names = (queues.json().queues as { name: string }[]).map((queue) => queue.name).sort()
