@@ -163,3 +163,15 @@ t.test('feed tokens and the ICS feed', async (t) => {
     t.equal(calledOff?.component.getFirstPropertyValue('status'), 'CANCELLED')
   })
 })
+
+t.test('PUBLIC_URL names the origin of the feed URLs handed out', async (t) => {
+  const app = await build(t, { PUBLIC_URL: 'https://calendar.example.com' })
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/calendar/feed-tokens',
+    headers: { ...bearer({ scopes: ['calendar:admin'] }), host: 'evil.example' },
+  })
+  t.equal(created.statusCode, 201)
+  t.equal(created.json().url, `https://calendar.example.com/v1/calendar.ics?token=${created.json().token}`)
+  await t.rejects(build(t, { PUBLIC_URL: 'https://calendar.example.com/path' }), 'an origin, not a URL')
+})
