@@ -5,6 +5,7 @@ import { type Config, loadConfig } from '@scheduler/config'
 import Fastify, { type FastifyHttpOptions } from 'fastify'
 import schedulerApi, { type AppOptions } from './app.js'
 import { clientErrorHandler, frameworkErrors, MAX_URL_LENGTH } from './framework-errors.js'
+import { requestLogFields } from './log-serializers.js'
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -31,6 +32,7 @@ export function appOptions(config: ServerConfig): FastifyHttpOptions<Server> {
     logger: {
       level: config.LOG_LEVEL,
       redact: ['req.headers.authorization'],
+      serializers: { req: requestLogFields },
     },
     requestIdHeader: false,
     genReqId: requestIdOf,

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { BadRequestProblem, UriTooLongProblem } from './errors.js'
 import { expectationFailed, MAX_URL_LENGTH } from './framework-errors.js'
+import adminSessionPlugin from './plugins/app/admin-session.js'
 import authPlugin from './plugins/app/auth.js'
 import errorHandlerPlugin from './plugins/app/error-handler.js'
 import idempotencyPlugin from './plugins/app/idempotency.js'
@@ -14,6 +15,8 @@ import rateLimitPlugin from './plugins/external/rate-limit.js'
 import redisPlugin from './plugins/external/redis.js'
 import storePlugin from './plugins/external/store.js'
 import swaggerPlugin from './plugins/external/swagger.js'
+import adminRoutes from './routes/admin/index.js'
+import calendarFeedRoutes from './routes/calendar-feed.js'
 import calendarPageRoutes from './routes/calendar-page.js'
 import healthRoutes from './routes/health.js'
 import v1Routes from './routes/v1/index.js'
@@ -83,10 +86,14 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
   await app.register(authPlugin)
   await app.register(metricsPlugin)
   await app.register(idempotencyPlugin)
+  await app.register(adminSessionPlugin)
 
   await app.register(healthRoutes)
   await app.register(v1Routes, { prefix: '/v1' })
   await app.register(calendarPageRoutes)
+  // Outside the `/v1` plugin: its credential is the feed token in the query, not a bearer token
+  await app.register(calendarFeedRoutes, { prefix: '/v1' })
+  await app.register(adminRoutes)
 }
 
 export default fp(schedulerApi, { name: 'scheduler-api', fastify: '5.x' })

@@ -47,6 +47,10 @@ export const configSchema = Type.Object({
   WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
   ATTACHMENT_MAX_BYTES: Type.Integer({ default: 10_485_760, minimum: 1 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ default: 10_000, minimum: 0 }),
+  /** Signs the admin session cookie (≥ 32 chars); a development-only value with a warning when unset. */
+  SESSION_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /** The service's public origin (`https://calendar.example.com`), for the feed URLs it hands out. */
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#\\s]+$' })),
 })
 
 export type Config = Static<typeof configSchema>

@@ -14,6 +14,17 @@ import { type Config, configSchema } from './config-schema.js'
  */
 export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-set-JWT_SECRET-in-production'
 
+/**
+ * A development-only key for the admin session cookie, used when SESSION_SECRET is unset so that the
+ * service runs with no configuration. The API logs a warning whenever it is in use.
+ */
+export const DEVELOPMENT_SESSION_SECRET = 'development-only-session-secret-set-SESSION_SECRET'
+
+/** The key that signs the admin session cookie: SESSION_SECRET, or the development key. */
+export function sessionSecret(config: Config): string {
+  return config.SESSION_SECRET ?? DEVELOPMENT_SESSION_SECRET
+}
+
 /** Reads and validates the environment (throws with every problem listed). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = envSchema<Config>({ schema: configSchema, data: env, dotenv: false })

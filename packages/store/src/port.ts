@@ -17,7 +17,7 @@ import type {
  * Writers: the API only calls `submit*`, webhook and attendee/attachment methods; the placement worker is the only
  * caller of `applyPlan`, which is the one way an event's placement changes.
  */
-export interface Store {
+export interface Store extends FeedTokenStore {
   readonly kind: 'postgres' | 'mongodb'
   /** Resolves when the store answers; rejects otherwise (used by /readyz). */
   ping(): Promise<void>
@@ -301,4 +301,43 @@ export class InvalidCursorError extends Error {
  */
 export class DuplicateIdError extends Error {
   override name = 'DuplicateIdError'
+}
+
+/**
+ * A read-only subscription token of a calendar's ICS feed (`GET /v1/calendar.ics?token=…`). Only the
+ * token's SHA-256 is stored; the token itself is shown once, when it is created.
+ */
+export interface FeedTokenRecord {
+  /** `ftk_…` */
+  id: string
+  calendarId: string
+  label: string | null
+  /** SHA-256 of the token, lower-case hex (64 characters): the lookup key, unique across calendars. */
+  tokenHash: string
+  createdAt: Instant
+}
+
+/** The feed-token aggregate of the store (issue 13). Revoking a token deletes it. */
+export interface FeedTokenStore {
+  /**
+   * Stores a new token and records the idempotency key with it when given (a stored, unexpired key answers
+   * its record instead and stores nothing).
+   */
+  createFeedToken(
+    token: FeedTokenRecord,
+    idempotency?: IdempotencyWrite,
+  ): Promise<IdempotentResult<FeedTokenRecord>>
+  /** The calendar's tokens, oldest first (by `createdAt`, then id). */
+  listFeedTokens(calendarId: string): Promise<FeedTokenRecord[]>
+  /** The token whose SHA-256 is `tokenHash` (lower-case hex), in any calendar; null when unknown or revoked. */
+  findFeedTokenByHash(tokenHash: string): Promise<FeedTokenRecord | null>
+  /**
+   * Revokes (deletes) a token; answers `done` with false when the calendar has no such token. The
+   * idempotency key, when given, is recorded with the deletion; a deletion that finds nothing records no key.
+   */
+  deleteFeedToken(
+    calendarId: string,
+    id: string,
+    idempotency?: IdempotencyWrite,
+  ): Promise<IdempotentResult<boolean>>
 }

@@ -28,6 +28,7 @@ import {
   uniqueId,
 } from './builders.js'
 import { keysAndTimeoutsScenarios } from './conformance-keys-timeouts.js'
+import { feedTokenScenarios } from './feed-token-conformance.js'
 import { jobFailureScenarios } from './job-failure-scenarios.js'
 
 export interface OpenedStore {
@@ -1046,6 +1047,7 @@ export function conformanceSuite(
 
     keysAndTimeoutsScenarios(t, scenario, open)
     jobFailureScenarios(scenario)
+    feedTokenScenarios(scenario)
   })
 }
 

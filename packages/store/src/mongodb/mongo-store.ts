@@ -47,6 +47,7 @@ import {
   webhookToDocument,
 } from './mongo-documents.js'
 import { guarded as guardedWithin, isDuplicateKey, toStoreError } from './mongo-errors.js'
+import { createFeedTokenIndexes, makeMongoFeedTokens } from './mongo-feed-tokens.js'
 import { listFilter, listSort } from './mongo-queries.js'
 import { runTransaction } from './mongo-transactions.js'
 
@@ -132,6 +133,7 @@ export async function createMongoStore(url: string, options: MongoStoreOptions =
     await requireTransactions(db)
     await refuseIdKeyedRecords(db)
     await createIndexes(collectionsOf(db))
+    await createFeedTokenIndexes(db)
   } catch (error) {
     // The start-up failure is what the caller needs to see, not a failure to close after it.
     await client.close().catch(() => undefined)
@@ -714,6 +716,8 @@ function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
         }
         return deletedOf(result)
       }),
+
+    ...makeMongoFeedTokens({ db, idempotently, deleteIdempotently }),
 
     createWebhook: (webhook, write) =>
       guarded(() =>

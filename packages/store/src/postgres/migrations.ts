@@ -158,8 +158,22 @@ CREATE TABLE attachments (
 );
 `
 
+// ICS feed tokens (issue 13): only the token's SHA-256 is kept; the feed looks tokens up by it.
+const feedTokens = `
+CREATE TABLE feed_tokens (
+  calendar_id text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  label text,
+  token_hash text COLLATE "C" NOT NULL UNIQUE CHECK (token_hash ~ '^[0-9a-f]{64}$'),
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (calendar_id, id)
+);
+CREATE INDEX feed_tokens_by_created ON feed_tokens (calendar_id, created_at, id);
+`
+
 /** The schema, in order. Append new migrations; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: initialSchema },
   { version: 2, name: 'attachments', sql: attachments },
+  { version: 3, name: 'feed tokens', sql: feedTokens },
 ]

@@ -24,6 +24,7 @@ import {
   type WebhookRecord,
 } from '../port.js'
 import { ensureDatabase, errorCode, inTransaction, mapError, migrate, type Queryable } from './connection.js'
+import { makePostgresFeedTokens } from './postgres-feed-tokens.js'
 import {
   ATTACHMENT_COLUMNS,
   type AttachmentRow,
@@ -489,6 +490,8 @@ function makePostgresStore(pool: pg.Pool): Store {
       )
       return rows.map(deliveryToRecord)
     },
+
+    ...makePostgresFeedTokens({ pool, query, claimIdempotency, deleteIdempotently }),
 
     async purgeExpired(before) {
       const cutoff = toTimestamp(before)

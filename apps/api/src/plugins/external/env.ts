@@ -4,6 +4,8 @@ import {
   checkConfig,
   configSchema,
   DEVELOPMENT_JWT_SECRET,
+  DEVELOPMENT_SESSION_SECRET,
+  sessionSecret,
   signingSecret,
 } from '@scheduler/config'
 import type { FastifyInstance } from 'fastify'
@@ -35,6 +37,9 @@ export default fp<EnvPluginOptions>(
       app.log.warn(
         'JWT_SECRET and JWT_PUBLIC_KEY are unset: tokens are verified with the development-only secret',
       )
+    }
+    if (sessionSecret(app.config) === DEVELOPMENT_SESSION_SECRET) {
+      app.log.warn('SESSION_SECRET is unset: admin session cookies are signed with the development-only key')
     }
   },
   { name: 'env' },

@@ -56,6 +56,7 @@ export default fp(
           { name: 'attendees', description: 'Attendees’ known busy times' },
           { name: 'availability', description: 'Free slots for given attendees' },
           { name: 'operations', description: 'Health, readiness, metrics' },
+          { name: 'admin', description: 'The admin session of the queue dashboard (`/admin/queues`)' },
         ],
       },
       transformObject: completeDocument,

@@ -16,6 +16,7 @@ import {
 import { type FieldError, UnprocessableProblem } from '../../../errors.js'
 import { instantAt } from '../../../services/event-requests.js'
 import { ChangeHeaders, problemResponses } from '../../route-schemas.js'
+import feedTokenRoutes from './feed-tokens.js'
 
 function settingsOf(body: CalendarUpdateRequest): CalendarSettings {
   return {
@@ -108,6 +109,8 @@ const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return toCalendarResource(result.kind === 'done' ? result.value : settings)
     },
   )
+
+  await app.register(feedTokenRoutes, { prefix: '/feed-tokens' })
 }
 
 export default calendarRoutes
