@@ -1,11 +1,9 @@
 import type { EventRecord, Instant } from '@scheduler/core'
 import { type ClientSession, type Db, MongoClient, type TransactionOptions, WriteConcern } from 'mongodb'
 import { checkAttachment } from '../attachment-checks.js'
-import { cursorKeysOf, encodeCursor } from '../cursor.js'
 import {
   type AttachmentRecord,
   EventNotFoundError,
-  type EventPage,
   type IdempotencyRecord,
   type IdempotencyWrite,
   type IdempotentResult,
@@ -38,7 +36,12 @@ import {
   webhookToDocument,
 } from './mongo-documents.js'
 import { guarded, isDuplicateKey, toStoreError } from './mongo-errors.js'
-import { listFilter, listSort } from './mongo-queries.js'
+import {
+  createEventChangeIndexes,
+  type EventWrite,
+  eventChangeCollections,
+  makeEventChangeLog,
+} from './mongo-event-changes.js'
 
 export interface MongoStoreOptions {
   /** How long an operation waits for a usable server before failing (default 2 s: fail fast, answer 503). */
@@ -86,6 +89,7 @@ export async function createMongoStore(url: string, options: MongoStoreOptions =
     await client.connect()
     await requireTransactions(db)
     await createIndexes(collectionsOf(db))
+    await createEventChangeIndexes(eventChangeCollections(db))
   } catch (error) {
     // The start-up failure is what the caller needs to see, not a failure to close after it.
     await client.close().catch(() => undefined)
@@ -179,6 +183,8 @@ function mongoStore(client: MongoClient, db: Db): Store {
     attachmentFiles,
   } = collections
   const gridFs = makeAttachmentFiles(db, collections)
+  // Every transaction that writes `events` records its writes here, in the same transaction (issue 10).
+  const changeLog = makeEventChangeLog(eventChangeCollections(db))
   // Calendars whose revision document is known to exist (see `ensureRevision`).
   const revisionsCreated = new Set<string>()
 
@@ -333,16 +339,19 @@ function mongoStore(client: MongoClient, db: Db): Store {
       ),
 
     submit: (submission) =>
-      guarded(() =>
-        idempotently(submission.calendarId, submission.idempotency, async (session) => {
+      guarded(async () => {
+        if (submission.event !== undefined) await changeLog.prepare([submission.event.calendarId])
+        return idempotently(submission.calendarId, submission.idempotency, async (session) => {
           if (submission.event !== undefined) {
             assertWritable(submission.event)
             await events.insertOne(eventToDocument(submission.event), { session })
+            const { id, calendarId, updatedAt } = submission.event
+            await changeLog.record(session, [{ calendarId, eventId: id, deleted: false }], updatedAt)
           }
           await jobs.insertOne(jobToDocument(submission.job), { session })
           return { job: submission.job, event: submission.event ?? null }
-        }),
-      ),
+        })
+      }),
 
     findIdempotency: (calendarId, key, now) => guarded(() => findIdempotencyRecord(calendarId, key, now)),
 
@@ -353,23 +362,15 @@ function mongoStore(client: MongoClient, db: Db): Store {
       }),
 
     listEvents: (calendarId, query) =>
-      guarded(async (): Promise<EventPage> => {
-        const filter = listFilter(calendarId, query)
-        // A page holds at least one event, so that paging always moves on.
-        const limit = Math.max(1, atMost(query.limit))
-        // One more than asked tells whether another page follows.
-        const documents = await events
-          .find(filter)
-          .sort(listSort(query.order))
-          .limit(limit + 1)
-          .toArray()
-        const items = documents.slice(0, limit).map(eventFromDocument)
-        const last = items.at(-1)
-        const nextCursor =
-          documents.length > limit && last !== undefined
-            ? encodeCursor(cursorKeysOf(last, query.order))
-            : null
-        return { items, nextCursor }
+      guarded(async () => {
+        await changeLog.prepare([calendarId])
+        return transaction((session) => changeLog.listPage(session, events, calendarId, query))
+      }),
+
+    syncEvents: (calendarId, query) =>
+      guarded(async () => {
+        await changeLog.prepare([calendarId])
+        return transaction((session) => changeLog.syncPage(session, events, calendarId, query))
       }),
 
     occupying: (calendarId, range) =>
@@ -426,6 +427,7 @@ function mongoStore(client: MongoClient, db: Db): Store {
         // Every calendar whose events the plan writes is serialised, not only the job's own.
         const calendarIds = [...new Set([plan.calendarId, ...upserts.map((event) => event.calendarId)])]
         for (const calendarId of calendarIds) await ensureRevision(calendarId)
+        await changeLog.prepare(calendarIds)
         await transaction(async (session) => {
           const job = await jobs.findOne(
             { _id: plan.jobId, calendarId: plan.calendarId },
@@ -472,6 +474,11 @@ function mongoStore(client: MongoClient, db: Db): Store {
             )
           }
           await assertNoOverlap(session, plan.jobId, upserts)
+          const written: EventWrite[] = [
+            ...upserts.map((event) => ({ calendarId: event.calendarId, eventId: event.id, deleted: false })),
+            ...plan.deletions.map((eventId) => ({ calendarId: plan.calendarId, eventId, deleted: true })),
+          ]
+          await changeLog.record(session, written, plan.job.finishedAt)
           await jobs.updateOne(
             { _id: plan.jobId, calendarId: plan.calendarId },
             {
@@ -743,6 +750,8 @@ function mongoStore(client: MongoClient, db: Db): Store {
         )
         await gridFs.removeDeleting({})
       }),
+
+    purgeEventChanges: (before) => guarded(() => changeLog.purge(before)),
   }
   return store
 }
