@@ -87,13 +87,19 @@ async function readHorizon(client: pg.PoolClient): Promise<Horizon> {
 
 /**
  * Whether the change log still answers everything after `since`: it is a snapshot of this database's past
- * (not beyond the current one) and no change it did not see has been purged.
+ * (not beyond the current one) that saw every purged change — either each purged transaction had finished
+ * before its oldest running one, or it saw everything the last purge saw.
  */
 async function isAnswerable(client: pg.PoolClient, since: string): Promise<boolean> {
   if (!isSnapshot(since)) return false
   const result = await client.query<{ answerable: boolean }>(
-    `SELECT pg_snapshot_xmin($1::pg_snapshot) > purged_through
-        AND pg_snapshot_xmax($1::pg_snapshot) <= pg_snapshot_xmax(pg_current_snapshot()) AS answerable
+    `SELECT pg_snapshot_xmax($1::pg_snapshot) <= pg_snapshot_xmax(pg_current_snapshot())
+        AND (pg_snapshot_xmin($1::pg_snapshot) > purged_through
+          OR (pg_snapshot_xmax($1::pg_snapshot) >= pg_snapshot_xmax(purge_snapshot)
+            AND NOT EXISTS (
+              SELECT 1 FROM pg_snapshot_xip($1::pg_snapshot) AS running(xid)
+              WHERE running.xid < pg_snapshot_xmax(purge_snapshot)
+                AND running.xid NOT IN (SELECT pg_snapshot_xip(purge_snapshot))))) AS answerable
      FROM event_change_horizon`,
     [since],
   )
@@ -228,7 +234,9 @@ export async function purgeChangesBefore(client: pg.PoolClient, before: Instant)
        WHERE changed_at < $1 AND ((SELECT xid FROM kept) IS NULL OR xid < (SELECT xid FROM kept))
        RETURNING xid
      )
-     UPDATE event_change_horizon SET purged_through = GREATEST(purged_through, (SELECT max(xid) FROM purged))`,
+     UPDATE event_change_horizon
+     SET purged_through = GREATEST(purged_through, (SELECT max(xid) FROM purged)),
+         purge_snapshot = pg_current_snapshot()`,
     [toTimestamp(before)],
   )
 }

@@ -163,8 +163,9 @@ CREATE TABLE attachments (
 // worker's plans alike. `xid` is that transaction's id: a reader holding a `pg_snapshot` knows exactly which
 // changes it has seen (`pg_visible_in_snapshot`) and which commit later, however late, so a token is a
 // snapshot and never a wall-clock time. `event_change_horizon` says which tokens are still answerable:
-// `purged_through` (changes of transactions up to it may have been purged) and `epoch` (random per
-// database, so a token from another database is unknown).
+// `purged_through` (changes of transactions up to it may have been purged), `purge_snapshot` (the snapshot
+// of the last purge: a token that saw all it saw misses nothing) and `epoch` (random per database, so a
+// token from another database is unknown).
 const eventChanges = `
 CREATE TABLE event_changes (
   position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -181,7 +182,8 @@ CREATE INDEX event_changes_by_changed ON event_changes (changed_at);
 CREATE TABLE event_change_horizon (
   singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
   epoch text NOT NULL,
-  purged_through xid8 NOT NULL
+  purged_through xid8 NOT NULL,
+  purge_snapshot pg_snapshot
 );
 INSERT INTO event_change_horizon (epoch, purged_through) VALUES (gen_random_uuid()::text, '0');
 
