@@ -7,6 +7,7 @@ const PROBLEM_DESCRIPTIONS = {
   403: 'The token lacks the scope this operation needs',
   404: 'No such resource',
   409: 'The change is not allowed in the event’s current state',
+  410: 'The sync token is expired or unknown (`type` ends in `sync-token-expired`): list all events again',
   412: '`If-Match` does not match the current version',
   413: 'The body is larger than the limit',
   415: 'The body is not `application/json`',

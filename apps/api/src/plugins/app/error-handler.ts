@@ -1,5 +1,5 @@
 import type { ProblemResource } from '@scheduler/contract'
-import { InvalidCursorError, StoreUnavailableError } from '@scheduler/store'
+import { InvalidCursorError, StoreUnavailableError, SyncTokenExpiredError } from '@scheduler/store'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import {
@@ -9,6 +9,7 @@ import {
   NotFoundProblem,
   PayloadTooLargeProblem,
   ServiceUnavailableProblem,
+  SyncTokenExpiredProblem,
   UnsupportedMediaTypeProblem,
   ValidationProblem,
 } from '../../errors.js'
@@ -61,6 +62,9 @@ export function toProblem(error: unknown): HttpProblem | null {
   if (error instanceof StoreUnavailableError)
     return new ServiceUnavailableProblem('The calendar store is unavailable')
   if (error instanceof InvalidCursorError) return ValidationProblem.at('/query/cursor', error.message)
+  if (error instanceof SyncTokenExpiredError) {
+    return new SyncTokenExpiredProblem(`${error.message}: list all events again for a new token`)
+  }
   if (isRedisUnavailable(error)) return new ServiceUnavailableProblem('The job queue (Redis) is unavailable')
   const fastifyError = error as Partial<FastifyError> & { validationContext?: string }
   if (Array.isArray(fastifyError.validation)) {
