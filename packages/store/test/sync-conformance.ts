@@ -270,6 +270,9 @@ export function syncScenarios(scenario: Scenario): void {
           for (const id of throughout) {
             if (!seen.includes(id)) throw new Error(`skipped ${id}, which matched throughout`)
           }
+          for (const id of new Set(seen)) {
+            if (seen.filter((s) => s === id).length > 2) throw new Error(`${id} was seen more than twice`)
+          }
           for (const id of untouched) {
             if (throughout.has(id) && seen.filter((s) => s === id).length !== 1) {
               throw new Error(`an unchanged event ${id} was not seen exactly once`)

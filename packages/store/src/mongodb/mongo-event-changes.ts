@@ -146,15 +146,27 @@ export function makeEventChangeLog(collections: EventChangeCollections) {
       const cursor = query.cursor === undefined ? undefined : decodeListCursor(query.cursor, query.order)
       const limit = Math.max(1, Math.floor(query.limit))
       const counter = await counterOf(calendarId, session)
+      if (cursor !== undefined && !isPosition(cursor.since))
+        throw new InvalidCursorError('The cursor is malformed')
       if (cursor !== undefined && !isAnswerable(cursor.since, counter)) {
         throw new SyncTokenExpiredError('The listing began before the change history kept; list again')
       }
       const since = cursor?.since ?? String(counter.position)
+      // The events changed since the listing began (none when it begins in this snapshot).
+      const changedIds =
+        cursor === undefined
+          ? []
+          : await changes.distinct('eventId', { calendarId, position: { $gt: Number(since) } }, { session })
       const items: EventRecord[] = []
       let afterId: string | null = null
       if (cursor === undefined || cursor.phase === 'keys') {
+        // Changed events are left to the changes that end the listing: each shows up at most twice (once
+        // before its change, once after), an unchanged one exactly once.
+        const filter = listFilter(calendarId, query, cursor?.keys)
         const documents = await events
-          .find(listFilter(calendarId, query, cursor?.keys), { session })
+          .find(changedIds.length === 0 ? filter : { $and: [filter, { _id: { $nin: changedIds } }] }, {
+            session,
+          })
           .sort(listSort(query.order))
           .limit(limit + 1)
           .toArray()
@@ -174,17 +186,8 @@ export function makeEventChangeLog(collections: EventChangeCollections) {
       }
       if (cursor !== undefined) {
         const room = limit - items.length
-        const changedIds = await changes.distinct(
-          'eventId',
-          { calendarId, position: { $gt: Number(since) } },
-          { session },
-        )
         const idFilter: Filter<EventDocument> = {
-          _id: {
-            $in: changedIds,
-            $nin: items.map((e) => e.id),
-            ...(afterId === null ? {} : { $gt: afterId }),
-          },
+          _id: { $in: changedIds, ...(afterId === null ? {} : { $gt: afterId }) },
         }
         const documents = await events
           .find({ $and: [listFilter(calendarId, query), idFilter] }, { session })

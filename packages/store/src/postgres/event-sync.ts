@@ -116,6 +116,8 @@ export async function listEventsPage(
   const limit = Math.max(1, Math.floor(q.limit))
   return inSnapshot(pool, async (client) => {
     const horizon = await readHorizon(client)
+    if (cursor !== undefined && !isSnapshot(cursor.since))
+      throw new InvalidCursorError('The cursor is malformed')
     if (cursor !== undefined && !(await isAnswerable(client, cursor.since))) {
       throw new SyncTokenExpiredError('The listing began before the change history kept; list again')
     }
@@ -123,7 +125,13 @@ export async function listEventsPage(
     const items: EventRecord[] = []
     let afterId: string | null = null
     if (cursor === undefined || cursor.phase === 'keys') {
-      const rows = await selectEvents(client, keysetSql(calendarId, q, cursor?.keys, limit + 1))
+      // Events changed since the listing began are left to the changes that end it: each shows up at
+      // most twice (once before its change, once after), an unchanged one exactly once.
+      const unchangedSince = cursor === undefined ? undefined : since
+      const rows = await selectEvents(
+        client,
+        keysetSql(calendarId, q, cursor?.keys, unchangedSince, limit + 1),
+      )
       if (rows.length > limit) {
         const page = rows.slice(0, limit)
         const last = page.at(-1) as EventRecord
@@ -137,10 +145,7 @@ export async function listEventsPage(
     // A listing that began in this very snapshot has seen every change there is.
     if (cursor !== undefined) {
       const room = limit - items.length
-      const changed = await selectEvents(
-        client,
-        changedSinceSql(calendarId, q, since, afterId, ids(items), room + 1),
-      )
+      const changed = await selectEvents(client, changedSinceSql(calendarId, q, since, afterId, room + 1))
       if (changed.length > room) {
         items.push(...changed.slice(0, room))
         const lastId = room === 0 ? afterId : (items.at(-1) as EventRecord).id
@@ -249,10 +254,6 @@ async function selectEvents(
   return result.rows.map(eventToRecord)
 }
 
-function ids(events: EventRecord[]): string[] {
-  return events.map((e) => e.id)
-}
-
 /** Bind parameters, each typed where it is used. */
 function binder(first: unknown[]) {
   const params = [...first]
@@ -263,15 +264,25 @@ function binder(first: unknown[]) {
   return { params, param }
 }
 
-/** The list query in keyset form: filters, "after these keys", the order and `rows` rows. */
+/**
+ * The list query in keyset form: filters, "after these keys", "not changed since snapshot
+ * `unchangedSince`", the order and `rows` rows.
+ */
 function keysetSql(
   calendarId: string,
   q: EventListQuery,
   after: CursorKeys | undefined,
+  unchangedSince: string | undefined,
   rows: number,
 ): { text: string; params: unknown[] } {
   const { params, param } = binder([calendarId])
   const where = ['calendar_id = $1', ...filterSql(q, param)]
+  if (unchangedSince !== undefined) {
+    const since = param(unchangedSince, 'pg_snapshot')
+    where.push(`NOT EXISTS (SELECT 1 FROM event_changes c
+      WHERE c.calendar_id = $1 AND c.event_id = events.id
+        AND c.xid >= pg_snapshot_xmin(${since}) AND NOT pg_visible_in_snapshot(c.xid, ${since}))`)
+  }
   if (after !== undefined) {
     if (after.order === 'start') {
       const start = after.start === null ? "'infinity'::timestamptz" : param(toTimestamp(after.start))
@@ -293,7 +304,6 @@ function changedSinceSql(
   q: EventListQuery,
   since: string,
   afterId: string | null,
-  exclude: string[],
   rows: number,
 ): { text: string; params: unknown[] } {
   const { params, param } = binder([calendarId, since])
@@ -304,7 +314,6 @@ function changedSinceSql(
        AND c.xid >= pg_snapshot_xmin($2::pg_snapshot) AND NOT pg_visible_in_snapshot(c.xid, $2::pg_snapshot))`,
   ]
   if (afterId !== null) where.push(`id > ${param(afterId, 'text')}`)
-  if (exclude.length > 0) where.push(`id <> ALL(${param(exclude, 'text[]')})`)
   const text = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${param(rows, 'integer')}`
   return { text, params }
 }
