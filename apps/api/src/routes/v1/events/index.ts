@@ -40,7 +40,12 @@ const ListQuery = Type.Object(
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     cursor: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 2048, description: '`nextCursor` of the page before' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 8192,
+        description:
+          '`nextCursor` of the page before (it carries the listing’s starting point in the change log)',
+      }),
     ),
     order: Type.Optional(
       Type.Union([Type.Literal('start'), Type.Literal('updated')], {
