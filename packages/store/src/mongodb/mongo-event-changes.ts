@@ -164,9 +164,12 @@ export function makeEventChangeLog(collections: EventChangeCollections) {
         // before its change, once after), an unchanged one exactly once.
         const filter = listFilter(calendarId, query, cursor?.keys)
         const documents = await events
-          .find(changedIds.length === 0 ? filter : { $and: [filter, { _id: { $nin: changedIds } }] }, {
-            session,
-          })
+          .find(
+            changedIds.length === 0
+              ? filter
+              : { $and: [filter, { _id: { $nin: changedIds.map((id) => eventKey(calendarId, id)) } }] },
+            { session },
+          )
           .sort(listSort(query.order))
           .limit(limit + 1)
           .toArray()
@@ -187,7 +190,10 @@ export function makeEventChangeLog(collections: EventChangeCollections) {
       if (cursor !== undefined) {
         const room = limit - items.length
         const idFilter: Filter<EventDocument> = {
-          _id: { $in: changedIds, ...(afterId === null ? {} : { $gt: afterId }) },
+          _id: {
+            $in: changedIds.map((id) => eventKey(calendarId, id)),
+            ...(afterId === null ? {} : { $gt: eventKey(calendarId, afterId) }),
+          },
         }
         const documents = await events
           .find({ $and: [listFilter(calendarId, query), idFilter] }, { session })
@@ -255,9 +261,9 @@ export function makeEventChangeLog(collections: EventChangeCollections) {
         .toArray()
       const page = grouped.slice(0, limit)
       const documents = await events
-        .find({ calendarId, _id: { $in: page.map((g) => g._id) } }, { session })
+        .find({ calendarId, _id: { $in: page.map((g) => eventKey(calendarId, g._id)) } }, { session })
         .toArray()
-      const current = new Map(documents.map((d) => [d._id, eventFromDocument(d)]))
+      const current = new Map(documents.map((d) => eventFromDocument(d)).map((e) => [e.id, e]))
       const items: EventChange[] = page.map((g) => {
         const event = current.get(g._id)
         return event === undefined
@@ -307,6 +313,14 @@ export function makeEventChangeLog(collections: EventChangeCollections) {
 }
 
 export type EventChangeLog = ReturnType<typeof makeEventChangeLog>
+
+/**
+ * The events collection's `_id` of an event: the one place here that knows the key's shape (sorting by it
+ * within one calendar sorts by id).
+ */
+function eventKey(_calendarId: string, id: string): EventDocument['_id'] {
+  return id
+}
 
 function isPosition(text: string): boolean {
   return /^\d{1,15}$/.test(text)
