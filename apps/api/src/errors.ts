@@ -102,6 +102,13 @@ export class ConflictProblem extends HttpProblem {
   readonly slug = 'conflict'
 }
 
+export class SyncTokenExpiredProblem extends HttpProblem {
+  override name = 'SyncTokenExpiredProblem'
+  readonly status = 410
+  readonly title = 'Sync token expired'
+  readonly slug = 'sync-token-expired'
+}
+
 export class PreconditionFailedProblem extends HttpProblem {
   override name = 'PreconditionFailedProblem'
   readonly status = 412

@@ -1,9 +1,9 @@
 import { CALENDAR_ID_DEFAULT } from '@scheduler/core'
-import { openStore } from '@scheduler/store'
+import { openStore, SyncTokenExpiredError } from '@scheduler/store'
 import t from 'tap'
-import { aJob, anIdempotencyWrite, aPlan } from '../../../packages/store/test/builders.js'
+import { aJob, anEvent, anIdempotencyWrite, aPlan } from '../../../packages/store/test/builders.js'
 import { freshPostgres } from '../../../packages/store/test/helpers/fresh-postgres.js'
-import { createHousekeeping, RETENTION_MS } from '../src/housekeeping.js'
+import { CHANGE_HISTORY_MS, createHousekeeping, RETENTION_MS } from '../src/housekeeping.js'
 
 const DAY = 86_400_000
 
@@ -36,3 +36,36 @@ t.test('housekeeping removes finished jobs and keys past the retention, keeps th
   t.ok(await store.getJob(CALENDAR_ID_DEFAULT, recentJob.id), 'a job finished yesterday is kept (≥ 24 h)')
   t.equal(await store.findIdempotency(CALENDAR_ID_DEFAULT, oldKey.key, old + 1), null, 'the old key is gone')
 })
+
+t.test(
+  'housekeeping keeps the change history 30 days, then sync tokens before it answer expired',
+  async (t) => {
+    const store = await openStore(await freshPostgres(t))
+    t.teardown(() => store.close())
+    const listing = await store.listEvents(CALENDAR_ID_DEFAULT, { order: 'start', limit: 5, now: Date.now() })
+    const token = listing.syncToken ?? ''
+    const event = anEvent()
+    await store.submit({ calendarId: CALENDAR_ID_DEFAULT, event, job: aJob({ eventId: event.id }) })
+
+    const run = async (now: number) => {
+      const errors: unknown[] = []
+      const housekeeping = createHousekeeping({ store, clock: () => now, onError: (e) => errors.push(e) })
+      housekeeping.start()
+      await housekeeping.stop()
+      t.same(errors, [])
+    }
+    await run(Date.now() + CHANGE_HISTORY_MS - DAY)
+    const sync = await store.syncEvents(CALENDAR_ID_DEFAULT, { syncToken: token, limit: 5 })
+    t.strictSame(
+      sync.items.map((item) => (item.kind === 'event' ? item.event.id : item.id)),
+      [event.id],
+      'a change 29 days old is still answered',
+    )
+    await run(Date.now() + CHANGE_HISTORY_MS + DAY)
+    await t.rejects(
+      store.syncEvents(CALENDAR_ID_DEFAULT, { syncToken: token, limit: 5 }),
+      SyncTokenExpiredError,
+      'after 30 days the token is expired',
+    )
+  },
+)

@@ -104,16 +104,43 @@ export const EventStatusViewSchema = Type.Object(
 )
 export type EventStatusViewResource = Static<typeof EventStatusViewSchema>
 
+export const EventTombstoneSchema = Type.Object(
+  {
+    id: Type.String(),
+    deleted: Type.Literal(true),
+    deletedAt: dateTime(),
+  },
+  {
+    $id: 'EventTombstone',
+    additionalProperties: false,
+    description: 'An event deleted since the sync token: remove it from your copy. Only in a sync answer.',
+  },
+)
+export type EventTombstoneResource = Static<typeof EventTombstoneSchema>
+
 export const EventPageSchema = Type.Object(
   {
-    items: Type.Array(ref(EventSchema)),
+    items: Type.Array(Type.Union([ref(EventSchema), ref(EventTombstoneSchema)]), {
+      description:
+        'Events; a sync answer (`syncToken` given) also lists deleted events as tombstones. After the last ' +
+        'event in sort order, a listing answers the matching events that changed while it was paged (by id)',
+    }),
     nextCursor: nullable(
       Type.String({ description: 'Pass as `cursor` for the next page; null on the last' }),
+    ),
+    syncToken: Type.Optional(
+      Type.String({
+        description:
+          'On the last page only (`nextCursor: null`): pass it as `syncToken` to get every change since this ' +
+          'listing or sync began',
+      }),
     ),
   },
   { $id: 'EventPage', additionalProperties: false },
 )
 export type EventPageResource = Static<typeof EventPageSchema>
+/** A page of a listing without `syncToken`: events only. */
+export type EventListPageResource = Omit<EventPageResource, 'items'> & { items: EventResource[] }
 
 export const DisplacementSchema = Type.Object(
   {

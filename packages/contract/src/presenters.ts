@@ -15,12 +15,18 @@ import type {
   DisplacementResource,
   EventResource,
   EventStatusViewResource,
+  EventTombstoneResource,
   EventWindowResource,
   FailureResource,
   JobResource,
 } from './event-schemas.js'
 import type { DeliveryResource, WebhookCreatedResource, WebhookResource } from './webhook-schemas.js'
 import { toIntervalResource, toWireInstant, toWireInstantOrNull } from './wire-time.js'
+
+/** A deleted event in a sync answer. */
+export function toEventTombstoneResource(id: string, deletedAt: Instant): EventTombstoneResource {
+  return { id, deleted: true, deletedAt: toWireInstant(deletedAt) }
+}
 
 /**
  * The wire representation of an event as seen at `now`: instants as RFC 3339 UTC with milliseconds, the

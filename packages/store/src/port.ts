@@ -46,7 +46,21 @@ export interface Store extends FeedTokenStore {
 
   // Reads
   getEvent(calendarId: string, id: string): Promise<EventRecord | null>
+  /**
+   * One page of a listing. Paging with `nextCursor` never skips an event that matches throughout: after
+   * the last page in sort order, the listing answers the matching events changed since it began (by id).
+   * The last page (`nextCursor: null`) carries `syncToken`, the listing's starting point in the change log.
+   * Throws `InvalidCursorError` for a cursor of another order or a malformed one.
+   */
   listEvents(calendarId: string, query: EventListQuery): Promise<EventPage>
+  /**
+   * Every event created, changed or deleted since `query.syncToken` was issued, each once (in its state
+   * now; deleted ones as tombstones), by id; the last page carries the next token. Commit-safe: a change
+   * whose transaction began before the token was issued but committed after it is answered. Throws
+   * `SyncTokenExpiredError` for a token that is malformed, of another calendar or database, or older than
+   * the change history kept (`purgeEventChanges`), and `InvalidCursorError` for a cursor of another token.
+   */
+  syncEvents(calendarId: string, query: EventSyncQuery): Promise<EventChangePage>
   /** Events whose stored status is `scheduled` and whose [start, end) overlaps `range`, by start. */
   occupying(calendarId: string, range: Interval): Promise<EventRecord[]>
   getJob(calendarId: string, id: string): Promise<JobRecord | null>
@@ -153,6 +167,11 @@ export interface Store extends FeedTokenStore {
   // Housekeeping
   /** Removes idempotency records, finished jobs and dispatched messages older than `before`. */
   purgeExpired(before: Instant): Promise<void>
+  /**
+   * Removes the change history (and so the tombstones) recorded before `before`; sync tokens issued before
+   * the removed changes answer `SyncTokenExpiredError` from then on.
+   */
+  purgeEventChanges(before: Instant): Promise<void>
 }
 
 export interface IdempotencyWrite {
@@ -195,6 +214,28 @@ export interface EventListQuery {
 export interface EventPage {
   items: EventRecord[]
   nextCursor: string | null
+  /** On the last page (`nextCursor: null`) only: where `syncEvents` continues from. */
+  syncToken: string | null
+}
+
+export interface EventSyncQuery {
+  /** A `syncToken` from a listing's or a sync's last page. */
+  syncToken: string
+  limit: number
+  /** Opaque, from a previous page of the same sync. */
+  cursor?: string
+}
+
+/** A change since a sync token: the event as it is now, or a deleted event's tombstone. */
+export type EventChange =
+  | { kind: 'event'; event: EventRecord }
+  | { kind: 'deleted'; id: string; deletedAt: Instant }
+
+export interface EventChangePage {
+  items: EventChange[]
+  nextCursor: string | null
+  /** On the last page (`nextCursor: null`) only: the token for the next sync. */
+  syncToken: string | null
 }
 
 export interface StorePlan {
@@ -287,6 +328,14 @@ export class StoreUnavailableError extends Error {
 /** The event an attachment was written for does not exist (or was deleted meanwhile): callers answer 404. */
 export class EventNotFoundError extends Error {
   override name = 'EventNotFoundError'
+}
+
+/**
+ * A sync token that is malformed, unknown (another calendar, another database) or older than the change
+ * history kept: callers answer 410 Gone, and the client lists everything again.
+ */
+export class SyncTokenExpiredError extends Error {
+  override name = 'SyncTokenExpiredError'
 }
 
 /** A list cursor that is malformed or belongs to another order: callers answer 400. */

@@ -30,6 +30,7 @@ import {
 import { keysAndTimeoutsScenarios } from './conformance-keys-timeouts.js'
 import { feedTokenScenarios } from './feed-token-conformance.js'
 import { jobFailureScenarios } from './job-failure-scenarios.js'
+import { syncScenarios } from './sync-conformance.js'
 
 export interface OpenedStore {
   store: Store
@@ -1048,6 +1049,7 @@ export function conformanceSuite(
     keysAndTimeoutsScenarios(t, scenario, open)
     jobFailureScenarios(scenario)
     feedTokenScenarios(scenario)
+    syncScenarios(scenario)
   })
 }
 

@@ -9,6 +9,7 @@ export const PROBLEM_DESCRIPTIONS = {
   404: 'No such resource',
   408: 'The request was not received within REQUEST_TIMEOUT_MS (its headers within HEADERS_TIMEOUT_MS); the connection is closed',
   409: 'The change is not allowed in the event’s current state',
+  410: 'The sync token is expired or unknown (`type` ends in `sync-token-expired`): list all events again',
   412: '`If-Match` does not match the current version',
   413: 'The body is larger than the limit',
   414: 'The URL is longer than 8192 characters',

@@ -1,6 +1,6 @@
 import type { EventStatus } from '@scheduler/core'
 import type { Filter, Sort } from 'mongodb'
-import { decodeCursor } from '../cursor.js'
+import type { CursorKeys } from '../cursor.js'
 import type { EventListQuery } from '../port.js'
 import { type EventDocument, recordKey, toDate, UNPLACED_SORT_KEY } from './mongo-documents.js'
 
@@ -20,8 +20,12 @@ function statusClauses(status: EventStatus, now: Date): Filter<EventDocument>[] 
   }
 }
 
-/** The filter of `listEvents`: the query's conditions and, with a cursor, "after the cursor's event". */
-export function listFilter(calendarId: string, query: EventListQuery): Filter<EventDocument> {
+/** The filter of `listEvents`: the query's conditions and, given `after`, "after the cursor's event". */
+export function listFilter(
+  calendarId: string,
+  query: EventListQuery,
+  after?: CursorKeys,
+): Filter<EventDocument> {
   const and: Filter<EventDocument>[] = []
   if (query.from !== undefined || query.to !== undefined) {
     // Type-bracketed comparisons never match null: events without a time drop out of a time filter.
@@ -35,8 +39,7 @@ export function listFilter(calendarId: string, query: EventListQuery): Filter<Ev
     and.push({ $or: [...new Set(query.statuses)].flatMap((status) => statusClauses(status, now)) })
   }
   if (query.updatedSince !== undefined) and.push({ updatedAt: { $gte: toDate(query.updatedSince) } })
-  if (query.cursor !== undefined) {
-    const after = decodeCursor(query.cursor, query.order)
+  if (after !== undefined) {
     // `_id` is { calendarId, id }: within the calendar, `$gt` compares the ids (bytewise).
     const afterKey = recordKey(calendarId, after.id)
     if (after.order === 'start') {

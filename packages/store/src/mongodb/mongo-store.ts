@@ -9,11 +9,9 @@ import {
   WriteConcern,
 } from 'mongodb'
 import { checkAttachment } from '../attachment-checks.js'
-import { cursorKeysOf, encodeCursor } from '../cursor.js'
 import {
   type AttachmentRecord,
   EventNotFoundError,
-  type EventPage,
   type IdempotencyRecord,
   type IdempotencyWrite,
   type IdempotentResult,
@@ -47,8 +45,13 @@ import {
   webhookToDocument,
 } from './mongo-documents.js'
 import { guarded as guardedWithin, isDuplicateKey, toStoreError } from './mongo-errors.js'
+import {
+  createEventChangeIndexes,
+  type EventWrite,
+  eventChangeCollections,
+  makeEventChangeLog,
+} from './mongo-event-changes.js'
 import { createFeedTokenIndexes, makeMongoFeedTokens } from './mongo-feed-tokens.js'
-import { listFilter, listSort } from './mongo-queries.js'
 import { runTransaction } from './mongo-transactions.js'
 
 export interface MongoStoreOptions {
@@ -134,6 +137,7 @@ export async function createMongoStore(url: string, options: MongoStoreOptions =
     await refuseIdKeyedRecords(db)
     await createIndexes(collectionsOf(db))
     await createFeedTokenIndexes(db)
+    await createEventChangeIndexes(eventChangeCollections(db))
   } catch (error) {
     // The start-up failure is what the caller needs to see, not a failure to close after it.
     await client.close().catch(() => undefined)
@@ -241,6 +245,8 @@ function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
     attachmentFiles,
   } = collections
   const gridFs = makeAttachmentFiles(db, collections)
+  // Every transaction that writes `events` records its writes here, in the same transaction (issue 10).
+  const changeLog = makeEventChangeLog(eventChangeCollections(db))
   // Calendars whose revision document is known to exist (see `ensureRevision`).
   const revisionsCreated = new Set<string>()
 
@@ -420,11 +426,14 @@ function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
         // An occupying event is held to the overlap rule as a plan's events are (and serialised with them).
         const occupies = event !== undefined && isPlacedAndOccupying(event)
         if (occupies) await ensureRevision(event.calendarId)
+        if (event !== undefined) await changeLog.prepare([event.calendarId])
         return idempotently(submission.calendarId, submission.idempotency, async (session) => {
           if (event !== undefined) {
             if (occupies) await bumpRevision(session, event.calendarId)
             await events.insertOne(eventToDocument(event), { session })
             await assertNoOverlap(session, submission.job.id, [event])
+            const { id, calendarId, updatedAt } = event
+            await changeLog.record(session, [{ calendarId, eventId: id, deleted: false }], updatedAt)
           }
           await jobs.insertOne(jobToDocument(submission.job), { session })
           return { job: submission.job, event: event ?? null }
@@ -440,23 +449,15 @@ function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
       }),
 
     listEvents: (calendarId, query) =>
-      guarded(async (): Promise<EventPage> => {
-        const filter = listFilter(calendarId, query)
-        // A page holds at least one event, so that paging always moves on.
-        const limit = Math.max(1, atMost(query.limit))
-        // One more than asked tells whether another page follows.
-        const documents = await events
-          .find(filter)
-          .sort(listSort(query.order))
-          .limit(limit + 1)
-          .toArray()
-        const items = documents.slice(0, limit).map(eventFromDocument)
-        const last = items.at(-1)
-        const nextCursor =
-          documents.length > limit && last !== undefined
-            ? encodeCursor(cursorKeysOf(last, query.order))
-            : null
-        return { items, nextCursor }
+      guarded(async () => {
+        await changeLog.prepare([calendarId])
+        return transaction((session) => changeLog.listPage(session, events, calendarId, query))
+      }),
+
+    syncEvents: (calendarId, query) =>
+      guarded(async () => {
+        await changeLog.prepare([calendarId])
+        return transaction((session) => changeLog.syncPage(session, events, calendarId, query))
       }),
 
     occupying: (calendarId, range) =>
@@ -513,6 +514,7 @@ function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
         // Every calendar whose events the plan writes is serialised, not only the job's own.
         const calendarIds = [...new Set([plan.calendarId, ...upserts.map((event) => event.calendarId)])]
         for (const calendarId of calendarIds) await ensureRevision(calendarId)
+        await changeLog.prepare(calendarIds)
         await transaction(async (session) => {
           const job = await jobs.findOne(
             { _id: recordKey(plan.calendarId, plan.jobId) },
@@ -552,6 +554,11 @@ function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
             )
           }
           await assertNoOverlap(session, plan.jobId, upserts)
+          const written: EventWrite[] = [
+            ...upserts.map((event) => ({ calendarId: event.calendarId, eventId: event.id, deleted: false })),
+            ...plan.deletions.map((eventId) => ({ calendarId: plan.calendarId, eventId, deleted: true })),
+          ]
+          await changeLog.record(session, written, plan.job.finishedAt)
           await jobs.updateOne(
             { _id: recordKey(plan.calendarId, plan.jobId) },
             {
@@ -818,6 +825,8 @@ function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
         await gridFs.removeDeleting({})
         await gridFs.removeOrphanChunks(cutoff)
       }),
+
+    purgeEventChanges: (before) => guarded(() => changeLog.purge(before)),
   }
   return store
 }

@@ -171,9 +171,54 @@ CREATE TABLE feed_tokens (
 CREATE INDEX feed_tokens_by_created ON feed_tokens (calendar_id, created_at, id);
 `
 
+// The change log behind sync tokens and listings that never skip (issue 10). A trigger writes one row per
+// event row written, in the writer's own transaction, whichever process writes: the API's creates and the
+// worker's plans alike. `xid` is that transaction's id: a reader holding a `pg_snapshot` knows exactly which
+// changes it has seen (`pg_visible_in_snapshot`) and which commit later, however late, so a token is a
+// snapshot and never a wall-clock time. `event_change_horizon` says which tokens are still answerable:
+// `purged_through` (changes of transactions up to it may have been purged), `purge_snapshot` (the snapshot
+// of the last purge: a token that saw all it saw misses nothing) and `epoch` (random per database, so a
+// token from another database is unknown).
+const eventChanges = `
+CREATE TABLE event_changes (
+  position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  calendar_id text COLLATE "C" NOT NULL,
+  event_id text COLLATE "C" NOT NULL,
+  deleted boolean NOT NULL,
+  changed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX event_changes_by_xid ON event_changes (calendar_id, xid, event_id);
+CREATE INDEX event_changes_by_event ON event_changes (calendar_id, event_id, position);
+CREATE INDEX event_changes_by_changed ON event_changes (changed_at);
+
+CREATE TABLE event_change_horizon (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  epoch text NOT NULL,
+  purged_through xid8 NOT NULL,
+  purge_snapshot pg_snapshot
+);
+INSERT INTO event_change_horizon (epoch, purged_through) VALUES (gen_random_uuid()::text, '0');
+
+CREATE FUNCTION record_event_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    INSERT INTO event_changes (calendar_id, event_id, deleted) VALUES (OLD.calendar_id, OLD.id, true);
+  ELSE
+    INSERT INTO event_changes (calendar_id, event_id, deleted) VALUES (NEW.calendar_id, NEW.id, false);
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER events_record_change AFTER INSERT OR UPDATE OR DELETE ON events
+  FOR EACH ROW EXECUTE FUNCTION record_event_change();
+`
+
 /** The schema, in order. Append new migrations; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: initialSchema },
   { version: 2, name: 'attachments', sql: attachments },
   { version: 3, name: 'feed tokens', sql: feedTokens },
+  { version: 4, name: 'event change log', sql: eventChanges },
 ]

@@ -1,19 +1,10 @@
-import {
-  type CalendarSettings,
-  type EventStatus,
-  type Interval,
-  type JobPlan,
-  planJobFailure,
-} from '@scheduler/core'
+import { type CalendarSettings, type Interval, type JobPlan, planJobFailure } from '@scheduler/core'
 import pg from 'pg'
 import { checkAttachment } from '../attachment-checks.js'
-import { cursorKeysOf, decodeCursor, encodeCursor } from '../cursor.js'
 import {
   type AttachmentRecord,
   type DeliveryRecord,
-  type EventListQuery,
   EventNotFoundError,
-  type EventPage,
   type IdempotencyRecord,
   type IdempotencyWrite,
   type IdempotentResult,
@@ -24,6 +15,7 @@ import {
   type WebhookRecord,
 } from '../port.js'
 import { ensureDatabase, errorCode, inTransaction, mapError, migrate, type Queryable } from './connection.js'
+import { listEventsPage, purgeChangesBefore, syncEventsPage } from './event-sync.js'
 import { makePostgresFeedTokens } from './postgres-feed-tokens.js'
 import {
   ATTACHMENT_COLUMNS,
@@ -217,13 +209,11 @@ function makePostgresStore(pool: pg.Pool): Store {
     },
 
     async listEvents(calendarId, listQuery) {
-      const { text, params, limit } = listEventsSql(calendarId, listQuery)
-      const rows = await query<EventRow>(text, params)
-      const items = rows.slice(0, limit).map(eventToRecord)
-      const last = items.at(-1)
-      const nextCursor =
-        rows.length > limit && last !== undefined ? encodeCursor(cursorKeysOf(last, listQuery.order)) : null
-      return { items, nextCursor } satisfies EventPage
+      return listEventsPage(pool, calendarId, listQuery)
+    },
+
+    async syncEvents(calendarId, syncQuery) {
+      return syncEventsPage(pool, calendarId, syncQuery)
     },
 
     async occupying(calendarId, range) {
@@ -507,6 +497,10 @@ function makePostgresStore(pool: pg.Pool): Store {
         await client.query('DELETE FROM webhook_deliveries WHERE at < $1', [cutoff])
       })
     },
+
+    async purgeEventChanges(before) {
+      await inTransaction(pool, (client) => purgeChangesBefore(client, before))
+    },
   }
 }
 
@@ -648,64 +642,4 @@ interface IntervalRow {
 
 function intervalToRecord(row: IntervalRow): Interval {
   return { start: row.start_at.getTime(), end: row.end_at.getTime() }
-}
-
-/** The list query in keyset form: filters, the cursor's "after this row", the order and one row extra. */
-function listEventsSql(
-  calendarId: string,
-  q: EventListQuery,
-): { text: string; params: unknown[]; limit: number } {
-  const params: unknown[] = [calendarId]
-  const param = (value: unknown, type = 'timestamptz'): string => {
-    params.push(value)
-    return `$${params.length}::${type}`
-  }
-  const where = ['calendar_id = $1']
-  if (q.from !== undefined || q.to !== undefined) where.push('start_at IS NOT NULL AND end_at IS NOT NULL')
-  if (q.to !== undefined) where.push(`start_at < ${param(toTimestamp(q.to))}`)
-  if (q.from !== undefined) where.push(`end_at > ${param(toTimestamp(q.from))}`)
-  if (q.statuses !== undefined && q.statuses.length > 0) {
-    // Bound only when a clock-derived status uses it: every bound parameter must appear in the text.
-    let now: string | undefined
-    const bindNow = () => {
-      now ??= param(toTimestamp(q.now))
-      return now
-    }
-    const statuses = [...new Set(q.statuses)]
-    where.push(`(${statuses.map((s) => statusCondition(s, bindNow)).join(' OR ')})`)
-  }
-  if (q.updatedSince !== undefined) where.push(`updated_at >= ${param(toTimestamp(q.updatedSince))}`)
-
-  if (q.cursor !== undefined) {
-    const after = decodeCursor(q.cursor, q.order)
-    if (after.order === 'start') {
-      const start = after.start === null ? "'infinity'::timestamptz" : param(toTimestamp(after.start))
-      where.push(
-        `(sort_start, created_at, id) > (${start}, ${param(toTimestamp(after.createdAt))}, ${param(after.id, 'text')})`,
-      )
-    } else {
-      where.push(`(updated_at, id) > (${param(toTimestamp(after.updatedAt))}, ${param(after.id, 'text')})`)
-    }
-  }
-
-  const limit = Math.max(1, Math.floor(q.limit))
-  const orderBy = q.order === 'start' ? 'sort_start ASC, created_at ASC, id ASC' : 'updated_at ASC, id ASC'
-  const text = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ${param(limit + 1, 'integer')}`
-  return { text, params, limit }
-}
-
-/** The stored rows that a client status stands for at the instant that `now` binds. */
-function statusCondition(status: EventStatus, now: () => string): string {
-  switch (status) {
-    case 'scheduled':
-      return `(status = 'scheduled' AND start_at > ${now()})`
-    case 'in_progress':
-      return `(status = 'scheduled' AND start_at <= ${now()} AND end_at > ${now()})`
-    case 'completed':
-      return `(status = 'completed' OR (status = 'scheduled' AND end_at <= ${now()}))`
-    case 'pending':
-    case 'cancelled':
-    case 'failed':
-      return `status = '${status}'`
-  }
 }

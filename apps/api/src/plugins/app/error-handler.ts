@@ -1,5 +1,10 @@
 import type { ProblemResource } from '@scheduler/contract'
-import { DuplicateIdError, InvalidCursorError, StoreUnavailableError } from '@scheduler/store'
+import {
+  DuplicateIdError,
+  InvalidCursorError,
+  StoreUnavailableError,
+  SyncTokenExpiredError,
+} from '@scheduler/store'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import {
@@ -10,6 +15,7 @@ import {
   NotFoundProblem,
   PayloadTooLargeProblem,
   ServiceUnavailableProblem,
+  SyncTokenExpiredProblem,
   UnsupportedMediaTypeProblem,
   ValidationProblem,
 } from '../../errors.js'
@@ -68,6 +74,9 @@ export function toProblem(error: unknown): HttpProblem | null {
   if (error instanceof QueueUnavailableError) return new ServiceUnavailableProblem(error.message)
   if (error instanceof InvalidCursorError) return ValidationProblem.at('/query/cursor', error.message)
   if (error instanceof DuplicateIdError) return new ConflictProblem('A record with this id exists already')
+  if (error instanceof SyncTokenExpiredError) {
+    return new SyncTokenExpiredProblem(`${error.message}: list all events again for a new token`)
+  }
   const fastifyError = error as Partial<FastifyError> & { validationContext?: string }
   if (Array.isArray(fastifyError.validation)) {
     const errors = fieldErrorsOf(fastifyError.validation as AjvError[], fastifyError.validationContext)

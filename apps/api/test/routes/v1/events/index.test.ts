@@ -1,4 +1,4 @@
-import type { EventPageResource, EventResource } from '@scheduler/contract'
+import type { EventListPageResource, EventResource } from '@scheduler/contract'
 import type { EventRecord } from '@scheduler/core'
 import t from 'tap'
 import { type App, anEvent, aScheduledEvent, bearer, build, seedEvent } from '../../../helper.js'
@@ -22,7 +22,7 @@ async function allPages(app: App, query: string): Promise<EventResource[][]> {
   let cursor: string | null = null
   do {
     const response = await list(app, `${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
-    const page = response.json<EventPageResource>()
+    const page = response.json<EventListPageResource>()
     pages.push(page.items)
     cursor = page.nextCursor
   } while (cursor)
@@ -120,7 +120,7 @@ t.test('reading events', async (t) => {
   t.test('the default list: every event, by start, unplaced last', async (t) => {
     const response = await list(app, '')
     t.equal(response.statusCode, 200)
-    const page = response.json<EventPageResource>()
+    const page = response.json<EventListPageResource>()
     t.equal(page.items.length, total)
     t.equal(page.nextCursor, null)
     const starts = page.items.map((event) => event.start)
@@ -136,7 +136,7 @@ t.test('reading events', async (t) => {
   t.test('status filters: repeated, comma lists, clock-derived', async (t) => {
     const ids = async (query: string) =>
       (await list(app, query))
-        .json<EventPageResource>()
+        .json<EventListPageResource>()
         .items.map((e) => e.id)
         .sort()
     t.same(await ids('status=in_progress'), [inProgress.id])
@@ -154,7 +154,7 @@ t.test('reading events', async (t) => {
     const to = new Date(base + 3 * DAY).toISOString()
     const response = await list(app, `from=${from}&to=${to}`)
     t.same(
-      response.json<EventPageResource>().items.map((e) => e.id),
+      response.json<EventListPageResource>().items.map((e) => e.id),
       [seeded[1]!.id, seeded[2]!.id],
     )
     // A semantic error, answered as on GET /v1/availability (issue 7 item 5)
@@ -167,7 +167,7 @@ t.test('reading events', async (t) => {
 
   t.test('updatedSince and order=updated', async (t) => {
     const since = new Date(now - 5 * MINUTE).toISOString()
-    const page = (await list(app, `order=updated&updatedSince=${since}`)).json<EventPageResource>()
+    const page = (await list(app, `order=updated&updatedSince=${since}`)).json<EventListPageResource>()
     const updated = page.items.map((event) => event.updatedAt)
     t.same(updated, [...updated].sort())
     t.ok(updated.every((at) => at >= since))
@@ -185,7 +185,7 @@ t.test('reading events', async (t) => {
       t.equal(ids.length, total, `${order}: every event`)
       t.equal(new Set(ids).size, total, `${order}: each once`)
       const oneShot = (await list(app, `order=${order}&limit=500`))
-        .json<EventPageResource>()
+        .json<EventListPageResource>()
         .items.map((e) => e.id)
       t.same(ids, oneShot, `${order}: the same order as one page`)
     }
@@ -206,7 +206,7 @@ t.test('reading events', async (t) => {
       t.match(response.json(), { status: 400, errors: [{ path: /^\/query/ }] }, query)
     }
     // A cursor of one order is refused by the other
-    const first = (await list(app, 'order=start&limit=1')).json<EventPageResource>()
+    const first = (await list(app, 'order=start&limit=1')).json<EventListPageResource>()
     const crossed = await list(app, `order=updated&cursor=${encodeURIComponent(first.nextCursor!)}`)
     t.equal(crossed.statusCode, 400)
   })
