@@ -48,7 +48,7 @@ t.test('the calendar page in a real browser', { skip }, async (t) => {
   })
 
   t.test('signed in with a pasted token, the week shows and keeps itself current', async (t) => {
-    await page.fill('#token', service.token(['events:read']))
+    await page.fill('#token', service.token(['events:read', 'calendar:admin']))
     await page.click('#sign-in button[type=submit]')
     await page.waitForSelector('.fc-timegrid')
     t.notMatch(page.url(), /token|eyJ/, 'the token is never in the URL')
@@ -94,6 +94,18 @@ t.test('the calendar page in a real browser', { skip }, async (t) => {
     await mkdir(ARTIFACTS, { recursive: true })
     await page.screenshot({ path: `${ARTIFACTS}/calendar-failed-details.png` })
     await page.click('#details button[type=submit]')
+  })
+
+  t.test('Queues opens the queue dashboard through an admin session, no token in its URL', async (t) => {
+    await page.click('#open-queues')
+    await page.waitForURL(/\/admin\/queues/, { timeout: 15_000 })
+    t.notMatch(page.url(), /token|eyJ/)
+    await page.waitForSelector('text=placement', { timeout: 20_000 })
+    t.pass('the dashboard lists the placement queue')
+    await page.screenshot({ path: `${ARTIFACTS}/queue-dashboard.png` })
+    await page.goto(`${service.baseUrl}/calendar`)
+    await page.waitForSelector('.fc-timegrid')
+    t.pass('back on the calendar, still signed in (session storage)')
   })
 
   t.test('screenshot of the week, and signing out forgets the token', async (t) => {

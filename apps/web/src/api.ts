@@ -62,6 +62,19 @@ async function detail(response: Response): Promise<string> {
   }
 }
 
+/**
+ * Trades the pasted token for the admin session cookie (`POST /admin/session`, same origin), so the queue
+ * dashboard opens without a token in its URL. Throws `Unauthorized` when the token lacks `calendar:admin`.
+ */
+export async function openAdminSession(): Promise<void> {
+  const response = await fetch('/admin/session', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${session.token() ?? ''}` },
+  })
+  if (response.status === 401 || response.status === 403) throw new Unauthorized(await detail(response))
+  if (!response.ok) throw new Error(await detail(response))
+}
+
 export const api = {
   calendar: (token?: string) => get<CalendarSettings>('/v1/calendar', token ?? session.token()),
   event: (id: string) => get<WireEvent>(`/v1/events/${encodeURIComponent(id)}`),

@@ -1,7 +1,7 @@
 import { Calendar, type EventClickArg, type EventInput, type EventSourceFuncArg } from '@fullcalendar/core'
 import luxonPlugin from '@fullcalendar/luxon3'
 import timeGridPlugin from '@fullcalendar/timegrid'
-import { api, type CalendarSettings, session, Unauthorized, type WireEvent } from './api.js'
+import { api, type CalendarSettings, openAdminSession, session, Unauthorized, type WireEvent } from './api.js'
 import './style.css'
 
 /** How often the page asks again (the worker places events in the background). */
@@ -133,12 +133,15 @@ async function showDetails(settings: CalendarSettings, id: string) {
 }
 
 function signOut(message = '') {
+  // The admin session (if the queues were opened) ends with the page's.
+  if (session.token()) void fetch('/admin/session', { method: 'DELETE' }).catch(() => undefined)
   session.clear()
   clearInterval(refreshTimer)
   calendar?.destroy()
   calendar = null
   $('app').hidden = true
   $('sign-out').hidden = true
+  $('open-queues').hidden = true
   $('sign-in').hidden = false
   $('sign-in-error').textContent = message
 }
@@ -147,6 +150,7 @@ async function start(settings: CalendarSettings) {
   $('sign-in').hidden = true
   $('app').hidden = false
   $('sign-out').hidden = false
+  $('open-queues').hidden = false
   $('zone').textContent = `${settings.timezone} · slots of ${settings.slotMinutes} min`
   calendar = new Calendar($('calendar'), {
     plugins: [timeGridPlugin, luxonPlugin],
@@ -205,6 +209,14 @@ $('sign-in').addEventListener('submit', (e) => {
   void signIn($<HTMLTextAreaElement>('token').value.trim())
 })
 $('sign-out').addEventListener('click', () => signOut())
+$('open-queues').addEventListener('click', async () => {
+  try {
+    await openAdminSession()
+    window.location.assign('/admin/queues')
+  } catch (error) {
+    $('live').textContent = `Queues: ${error instanceof Error ? error.message : String(error)}`
+  }
+})
 
 const saved = session.token()
 if (saved) void signIn(saved)
