@@ -1,5 +1,6 @@
 import type {
   CalendarSettings,
+  CalendarSnapshot,
   EventRecord,
   EventStatus,
   Instant,
@@ -61,6 +62,23 @@ export interface Store {
    * and with `OverlapError` when an occupying event would overlap another (the database's guarantee).
    */
   applyPlan(plan: StorePlan): Promise<void>
+  /**
+   * The placement worker's batch: applies every plan of `batch` in one transaction, each exactly as
+   * `applyPlan` would (event writes, deletions, the job's final state, the outbox messages, in order),
+   * after checking that the calendar's revision is still `batch.expectedRevision`; answers the new
+   * revision (the expected one plus one). Rejects, writing nothing, with `RevisionMovedError` when the
+   * revision moved, `StaleJobError` when a job of the batch is finished already, `OverlapError` when the
+   * events would overlap (the database's guarantee).
+   */
+  applyPlans(batch: PlanBatch): Promise<{ revision: number }>
+  /**
+   * What the placement worker plans against, read in one consistent snapshot: the settings, the
+   * calendar's revision, every stored-`scheduled` event that ends after `from`, every registered busy
+   * time. Null when the calendar has no settings.
+   */
+  loadCalendar(calendarId: string, from: Instant): Promise<CalendarSnapshot | null>
+  /** The jobs of `jobIds` and their events (those that exist), in one read; unknown ids are left out. */
+  loadJobs(calendarId: string, jobIds: string[]): Promise<{ jobs: JobRecord[]; events: EventRecord[] }>
   /** Finishes a job as failed without touching events (the change could not be applied). */
   failJob(
     calendarId: string,
@@ -201,6 +219,18 @@ export interface StorePlan {
 }
 
 /**
+ * Plans made one after another against the same calendar, committed together. Every write that affects
+ * placement and does not come from a batch (calendar settings, busy times, `applyPlan`, `failJob`) bumps
+ * the calendar's revision in its own transaction, so a batch planned against an older revision is refused.
+ */
+export interface PlanBatch {
+  calendarId: string
+  /** The revision the plans were made against. */
+  expectedRevision: number
+  plans: StorePlan[]
+}
+
+/**
  * A file attached to an event. Deleting the event (a plan's `deletions`) deletes its attachments with it.
  */
 export interface AttachmentRecord {
@@ -259,6 +289,11 @@ export interface DeliveryRecord {
 /** The job was finished already: a redelivered job must change nothing. */
 export class StaleJobError extends Error {
   override name = 'StaleJobError'
+}
+
+/** The calendar changed since the batch was planned (its revision moved): reload and plan again. */
+export class RevisionMovedError extends Error {
+  override name = 'RevisionMovedError'
 }
 
 /** Two occupying events would overlap: refused by the store itself. */

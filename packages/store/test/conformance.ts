@@ -25,6 +25,7 @@ import {
   T0,
   uniqueId,
 } from './builders.js'
+import { placementScenarios } from './placement-conformance.js'
 
 export interface OpenedStore {
   store: Store
@@ -1021,6 +1022,8 @@ export function conformanceSuite(t: Test, name: string, open: () => Promise<Open
         t.strictSame(await store.listDeliveries(CAL, webhookId, 10), [newDelivery], 'old delivery gone')
       },
     )
+
+    placementScenarios(scenario)
   })
 }
 

@@ -1,4 +1,4 @@
-import type { EventRecord, Instant } from '@scheduler/core'
+import type { CalendarSnapshot, EventRecord, Instant, Interval } from '@scheduler/core'
 import { type ClientSession, type Db, MongoClient, type TransactionOptions, WriteConcern } from 'mongodb'
 import { checkAttachment } from '../attachment-checks.js'
 import { cursorKeysOf, encodeCursor } from '../cursor.js'
@@ -10,8 +10,10 @@ import {
   type IdempotencyWrite,
   type IdempotentResult,
   OverlapError,
+  RevisionMovedError,
   StaleJobError,
   type Store,
+  type StorePlan,
 } from '../port.js'
 import { makeAttachmentFiles } from './mongo-attachments.js'
 import { type Collections, collectionsOf, createIndexes } from './mongo-collections.js'
@@ -267,6 +269,15 @@ function mongoStore(client: MongoClient, db: Db): Store {
     revisionsCreated.add(calendarId)
   }
 
+  // Every write that affects placement and is not the worker's batch bumps this inside its transaction.
+  async function bumpPlacementRevision(session: ClientSession, calendarId: string): Promise<void> {
+    await revisions.updateOne(
+      { _id: calendarId },
+      { $inc: { revision: 1, placementRevision: 1 }, $setOnInsert: { calendarId } },
+      { upsert: true, session },
+    )
+  }
+
   // Runs after the plan's writes, inside its transaction, so it reads the calendar as it would be
   // committed: deletions gone, the plan's events in their new places. Each occupying event the plan writes
   // must then overlap no other occupying event — neither one stored nor another of the plan's own.
@@ -322,15 +333,17 @@ function mongoStore(client: MongoClient, db: Db): Store {
       }),
 
     putCalendar: (settings, write) =>
-      guarded(() =>
-        idempotently(settings.id, write, async (session) => {
+      guarded(async () => {
+        await ensureRevision(settings.id)
+        return idempotently(settings.id, write, async (session) => {
           await calendars.replaceOne({ _id: settings.id }, calendarToDocument(settings), {
             upsert: true,
             session,
           })
+          await bumpPlacementRevision(session, settings.id)
           return settings
-        }),
-      ),
+        })
+      }),
 
     submit: (submission) =>
       guarded(() =>
@@ -439,7 +452,7 @@ function mongoStore(client: MongoClient, db: Db): Store {
             // Upserting again only matters if the document was removed since `ensureRevision` saw it.
             await revisions.updateOne(
               { _id: calendarId },
-              { $inc: { revision: 1 }, $setOnInsert: { calendarId } },
+              { $inc: { revision: 1, placementRevision: 1 }, $setOnInsert: { calendarId } },
               { upsert: true, session },
             )
           }
@@ -502,17 +515,163 @@ function mongoStore(client: MongoClient, db: Db): Store {
 
     failJob: (calendarId, jobId, error, at) =>
       guarded(async () => {
-        // A job that is already finished keeps its outcome.
-        await jobs.updateOne(
-          { _id: jobId, calendarId, state: { $in: ['queued', 'active'] } },
-          { $set: { state: 'failed', error: errorToDocument(error), finishedAt: toDate(at) } },
-        )
+        await ensureRevision(calendarId)
+        await transaction(async (session) => {
+          // A job that is already finished keeps its outcome.
+          const failed = await jobs.updateOne(
+            { _id: jobId, calendarId, state: { $in: ['queued', 'active'] } },
+            { $set: { state: 'failed', error: errorToDocument(error), finishedAt: toDate(at) } },
+            { session },
+          )
+          // Written outside the placement worker's batches: its calendar must reload.
+          if (failed.modifiedCount > 0) await bumpPlacementRevision(session, calendarId)
+        })
+      }),
+
+    applyPlans: (batch) =>
+      guarded(async () => {
+        const { calendarId, plans } = batch
+        // The calendar after every plan in order: the last record of each event, or its deletion.
+        const final = new Map<string, EventRecord | null>()
+        for (const plan of plans) {
+          for (const event of plan.upserts) final.set(event.id, event)
+          for (const id of plan.deletions) final.set(id, null)
+        }
+        const upserts = [...final.values()].flatMap((event) => (event === null ? [] : [event]))
+        const deletions = [...final.entries()].flatMap(([id, event]) => (event === null ? [id] : []))
+        for (const event of upserts) {
+          assertWritable(event)
+          if (event.calendarId !== calendarId)
+            throw new Error(`Event ${event.id} is not in calendar ${calendarId}`)
+        }
+        await ensureRevision(calendarId)
+        const revision = await transaction(async (session) => {
+          // Writing the revision document first serialises this batch with every other placement write.
+          const bumped = await revisions.findOneAndUpdate(
+            { _id: calendarId },
+            { $inc: { revision: 1, placementRevision: 1 } },
+            { session, returnDocument: 'after' },
+          )
+          const current = (bumped?.placementRevision ?? 1) - 1
+          if (current !== batch.expectedRevision) {
+            throw new RevisionMovedError(
+              `Calendar ${calendarId} is at revision ${current}, the plans were made at ${batch.expectedRevision}`,
+            )
+          }
+          const jobIds = plans.map((plan) => plan.jobId)
+          const found = await jobs
+            .find({ _id: { $in: jobIds }, calendarId }, { session, projection: { state: 1 } })
+            .toArray()
+          const stateOf = new Map(found.map((job) => [job._id, job.state]))
+          for (const jobId of jobIds) {
+            const state = stateOf.get(jobId)
+            if (state === undefined) throw new Error(`Job ${jobId} does not exist in calendar ${calendarId}`)
+            if (state === 'completed' || state === 'failed') {
+              throw new StaleJobError(`Job ${jobId} is already ${state}`)
+            }
+          }
+          if (upserts.length > 0) {
+            await events.bulkWrite(
+              upserts.map((event) => ({
+                replaceOne: {
+                  filter: { _id: event.id, calendarId },
+                  replacement: eventToDocument(event),
+                  upsert: true,
+                },
+              })),
+              { session, ordered: true },
+            )
+          }
+          if (deletions.length > 0) {
+            await events.deleteMany({ calendarId, _id: { $in: deletions } }, { session })
+            await attachmentFiles.updateMany(
+              {
+                'metadata.calendarId': calendarId,
+                'metadata.eventId': { $in: deletions },
+                'metadata.state': 'stored',
+              },
+              { $set: { 'metadata.state': 'deleting' } },
+              { session },
+            )
+          }
+          await assertNoOverlap(session, jobIds.join(', '), upserts)
+          await jobs.bulkWrite(
+            plans.map((plan: StorePlan) => ({
+              updateOne: {
+                filter: { _id: plan.jobId, calendarId },
+                update: {
+                  $set: {
+                    state: plan.job.state,
+                    outcome: outcomeToDocument(plan.job.outcome),
+                    error: errorToDocument(plan.job.error),
+                    finishedAt: toDate(plan.job.finishedAt),
+                  },
+                },
+              },
+            })),
+            { session, ordered: true },
+          )
+          const messages = plans.flatMap((plan) => plan.messages)
+          if (messages.length > 0) await outbox.insertMany(messages.map(messageToDocument), { session })
+          return current + 1
+        })
+        if (deletions.length > 0) {
+          await gridFs
+            .removeDeleting({ 'metadata.calendarId': calendarId, 'metadata.eventId': { $in: deletions } })
+            .catch(() => undefined)
+        }
+        return { revision }
+      }),
+
+    loadCalendar: (calendarId, from) =>
+      guarded(async () => {
+        await ensureRevision(calendarId)
+        // One snapshot: the revision read here is the one the events and busy times belong to.
+        return transaction(async (session): Promise<CalendarSnapshot | null> => {
+          const calendar = await calendars.findOne({ _id: calendarId }, { session })
+          if (calendar === null) return null
+          const revision = await revisions.findOne({ _id: calendarId }, { session })
+          const documents = await events
+            .find({ calendarId, status: 'scheduled', end: { $gt: toDate(from) } }, { session })
+            .sort({ start: 1, _id: 1 })
+            .toArray()
+          const busyDocuments = await busy
+            .find({ calendarId }, { session })
+            .sort({ email: 1, start: 1, end: 1 })
+            .toArray()
+          const busyByEmail = new Map<string, Interval[]>()
+          for (const document of busyDocuments) {
+            const list = busyByEmail.get(document.email) ?? []
+            list.push(busyFromDocument(document))
+            busyByEmail.set(document.email, list)
+          }
+          return {
+            settings: calendarFromDocument(calendar),
+            revision: revision?.placementRevision ?? 0,
+            from,
+            events: documents.map(eventFromDocument),
+            busy: busyByEmail,
+          }
+        })
+      }),
+
+    loadJobs: (calendarId, jobIds) =>
+      guarded(async () => {
+        if (jobIds.length === 0) return { jobs: [], events: [] }
+        const jobDocuments = await jobs.find({ calendarId, _id: { $in: jobIds } }).toArray()
+        const byId = new Map(jobDocuments.map((document) => [document._id, jobFromDocument(document)]))
+        const found = jobIds.flatMap((id) => byId.get(id) ?? [])
+        const eventIds = [...new Set(found.map((job) => job.eventId))]
+        const eventDocuments = await events.find({ calendarId, _id: { $in: eventIds } }).toArray()
+        return { jobs: found, events: eventDocuments.map(eventFromDocument) }
       }),
 
     putBusy: (calendarId, email, intervals, write) =>
-      guarded(() => {
+      guarded(async () => {
+        await ensureRevision(calendarId)
         const address = normalizeEmail(email)
         return idempotently(calendarId, write, async (session) => {
+          await bumpPlacementRevision(session, calendarId)
           await busy.deleteMany({ calendarId, email: address }, { session })
           if (intervals.length > 0) {
             await busy.insertMany(
