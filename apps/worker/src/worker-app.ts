@@ -80,6 +80,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   })
   const placeEvent = createPlaceEventProcessor({
     engine,
+    maxBatch: config.PLACEMENT_BATCH_MAX,
     waiting: (count) => placementQueue.getRanges(['waiting'], 0, count - 1, true),
   })
 
