@@ -141,7 +141,7 @@ async function fillCalendar(service: Service, count: number): Promise<void> {
        placement_window, requested_start, start_at, end_at, status, failure, attendee_conflicts,
        outside_working_hours, version, sequence, created_at, updated_at)
      SELECT 'default', 'evt_fill_' || g, 'Fill ' || g, NULL, NULL, '[]'::jsonb, 5, 'auto', NULL, NULL,
-       to_timestamp(($1::bigint + g * 300000) / 1000.0), to_timestamp(($1::bigint + g * 300000 + 300000) / 1000.0),
+       to_timestamp(($1::bigint + g::bigint * 300000) / 1000.0), to_timestamp(($1::bigint + g::bigint * 300000 + 300000) / 1000.0),
        'scheduled', NULL, '[]'::jsonb, false, 2, 1, now(), now()
      FROM generate_series(0, $2::int - 1) AS g`,
     [base, count],
@@ -174,25 +174,20 @@ async function noopRate(count: number): Promise<number> {
     )
   }
   let done = 0
+  const workerConnection = createRedisConnection(REDIS_URL, 'worker')
+  let worker: Worker | undefined
   const started = performance.now()
-  const finished = new Promise<void>((resolve) => {
-    const worker = new Worker('noop', async () => {}, {
-      connection: createRedisConnection(REDIS_URL, 'worker'),
-      prefix,
-      concurrency: 1,
-    })
+  await new Promise<void>((resolve) => {
+    worker = new Worker('noop', async () => {}, { connection: workerConnection, prefix, concurrency: 1 })
     worker.on('completed', () => {
       done++
-      if (done === count) {
-        resolve()
-        void worker.close()
-      }
+      if (done === count) resolve()
     })
   })
-  await finished
   const rate = (count / (performance.now() - started)) * 1000
+  await worker?.close()
   await queue.close()
-  await connection.quit()
+  await Promise.all([connection.quit(), workerConnection.quit()])
   await deleteKeys(prefix)
   return rate
 }
