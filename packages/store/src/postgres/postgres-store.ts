@@ -1,4 +1,4 @@
-import type { CalendarSettings, CalendarSnapshot, EventStatus, Interval } from '@scheduler/core'
+import type { CalendarSettings, CalendarSnapshot, EventRecord, EventStatus, Interval } from '@scheduler/core'
 import pg from 'pg'
 import { checkAttachment } from '../attachment-checks.js'
 import { cursorKeysOf, decodeCursor, encodeCursor } from '../cursor.js'
@@ -71,6 +71,8 @@ const FOREIGN_KEY_VIOLATION = '23503'
 const PLAN_ATTEMPTS = 5
 // Bind parameters per statement are limited to 65535; multi-row inserts are cut into chunks of this many rows.
 const ROWS_PER_INSERT = 500
+// Rows per page when the placement worker loads a calendar.
+const SNAPSHOT_PAGE = 5000
 
 const EVENT_UPDATES = EVENT_COLUMNS.filter((c) => c !== 'calendar_id' && c !== 'id')
   .map((c) => `${c} = EXCLUDED.${c}`)
@@ -291,11 +293,19 @@ function makePostgresStore(pool: pg.Pool): Store {
         )
         const row = calendar.rows[0]
         if (row === undefined) return null
-        const events = await client.query<EventRow>(
-          `SELECT * FROM events WHERE calendar_id = $1 AND status = 'scheduled' AND end_at > $2
-           ORDER BY start_at, id`,
-          [calendarId, toTimestamp(from)],
-        )
+        // In pages, so that only one page of driver rows is held at a time next to the records.
+        const events: EventRecord[] = []
+        for (let after: EventRow | undefined; ; ) {
+          const page = await client.query<EventRow>(
+            `SELECT * FROM events WHERE calendar_id = $1 AND status = 'scheduled' AND end_at > $2
+               AND ($3::timestamptz IS NULL OR (start_at, id) > ($3::timestamptz, $4::text))
+             ORDER BY start_at, id LIMIT ${SNAPSHOT_PAGE}`,
+            [calendarId, toTimestamp(from), after?.start_at ?? null, after?.id ?? null],
+          )
+          for (const event of page.rows) events.push(eventToRecord(event))
+          after = page.rows.at(-1)
+          if (page.rows.length < SNAPSHOT_PAGE) break
+        }
         const busyRows = await client.query<IntervalRow & { email: string }>(
           `SELECT email, start_at, end_at FROM attendee_busy WHERE calendar_id = $1
            ORDER BY email, start_at, end_at`,
@@ -311,7 +321,7 @@ function makePostgresStore(pool: pg.Pool): Store {
           settings: calendarToRecord(row),
           revision: Number(row.revision),
           from,
-          events: events.rows.map(eventToRecord),
+          events,
           busy,
         }
       })
