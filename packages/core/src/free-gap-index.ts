@@ -10,6 +10,15 @@ interface Gap extends Interval {
   workStart: Instant
 }
 
+/**
+ * The occupied intervals, when their owner keeps them in an index of its own (the in-memory calendar's
+ * timeline): the free-gap index asks it instead of keeping a copy. The owner adds an interval before
+ * calling `occupy` and removes it before calling `release`.
+ */
+export interface OccupiedSource {
+  overlapping(range: Interval): Interval[]
+}
+
 /** What the index is asked: the earliest slot of `durationMinutes` inside [from, to). */
 export interface GapQuery {
   /** The earliest start: max(now + notice, window start). */
@@ -38,6 +47,8 @@ export class FreeGapIndex {
   private readonly blockers = new IntervalTreap<Interval>(0xb10c)
   private readonly blackouts: Interval[]
   private readonly buffer: number
+  /** Where the occupied intervals live when their owner keeps them (then `blockers` stays empty). */
+  private readonly source: OccupiedSource | null
   private domainEnd: Instant
 
   /**
@@ -49,6 +60,7 @@ export class FreeGapIndex {
     readonly domainStart: Instant,
     to: Instant,
     occupied: Iterable<Interval> = [],
+    source?: OccupiedSource,
   ) {
     if (!Number.isFinite(domainStart) || !Number.isFinite(to))
       throw new RangeError('The domain must be finite')
@@ -57,7 +69,8 @@ export class FreeGapIndex {
       .filter((b) => b.end > b.start)
       .map((b) => ({ start: b.start, end: b.end }))
       .sort((a, b) => a.start - b.start)
-    for (const interval of occupied) this.addBlocker(interval)
+    this.source = source ?? null
+    if (!this.source) for (const interval of occupied) this.addBlocker(interval)
     this.domainEnd = Math.max(domainStart, to)
     this.fill(domainStart, this.domainEnd)
   }
@@ -79,7 +92,9 @@ export class FreeGapIndex {
   /** Marks [start, end) of an occupying event as taken (with the buffer around it). */
   occupy(interval: Interval): void {
     if (!(interval.end > interval.start)) return
-    const blocker = this.addBlocker(interval)
+    const blocker = this.source
+      ? { start: interval.start - this.buffer, end: interval.end + this.buffer }
+      : this.addBlocker(interval)
     for (const gap of this.gaps.overlapping(blocker)) {
       this.gaps.remove(gap)
       if (gap.start < blocker.start) this.addGap(gap.start, blocker.start, gap.workStart)
@@ -92,11 +107,13 @@ export class FreeGapIndex {
     if (!(interval.end > interval.start)) return
     const start = interval.start - this.buffer
     const end = interval.end + this.buffer
-    const found = this.blockers
-      .overlapping({ start, end: start + 1 })
-      .find((b) => b.start === start && b.end === end)
-    if (!found) return
-    this.blockers.remove(found)
+    if (!this.source) {
+      const found = this.blockers
+        .overlapping({ start, end: start + 1 })
+        .find((b) => b.start === start && b.end === end)
+      if (!found) return
+      this.blockers.remove(found)
+    }
     this.refresh(Math.max(start, this.domainStart), Math.min(end, this.domainEnd))
   }
 
@@ -151,6 +168,15 @@ export class FreeGapIndex {
     return this.gaps.firstLongAfter(t, duration)
   }
 
+  /** The occupied intervals widened by the buffer that overlap `range`. */
+  private blockersOverlapping(range: Interval): Interval[] {
+    if (!this.source) return this.blockers.overlapping(range)
+    const b = this.buffer
+    return this.source
+      .overlapping({ start: range.start - b, end: range.end + b })
+      .map((o) => ({ start: o.start - b, end: o.end + b }))
+  }
+
   private addBlocker(interval: Interval): Interval {
     const blocker = { start: interval.start - this.buffer, end: interval.end + this.buffer }
     this.blockers.insert(blocker)
@@ -196,7 +222,7 @@ export class FreeGapIndex {
       if (!(high > low)) continue
       const range = { start: low, end: high }
       const taken = [
-        ...this.blockers.overlapping(range),
+        ...this.blockersOverlapping(range),
         ...this.blackouts.filter((b) => b.start < high && b.end > low),
       ]
       taken.sort((a, b) => a.start - b.start)

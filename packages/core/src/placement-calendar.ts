@@ -60,16 +60,13 @@ export class PlacementCalendar implements OccupancyView {
     this.from = snapshot.from
     this.revision = snapshot.revision
     const start = Math.max(now, snapshot.from)
-    const placed: PlacedEvent[] = []
-    for (const record of snapshot.events) {
-      const entry = this.add(record)
-      if (entry) placed.push(entry.placed)
-    }
+    for (const record of snapshot.events) this.add(record)
     this.gaps = new FreeGapIndex(
       this.settings,
       start,
       start + this.settings.horizonDays * DAY_MS + GAP_MARGIN_MS,
-      placed,
+      [],
+      this.timeline,
     )
   }
 

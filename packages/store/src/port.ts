@@ -14,7 +14,8 @@ import type {
  * conformance suite (`test/conformance.ts`) holds both to the same behaviour.
  *
  * Writers: the API only calls `submit*`, webhook and attendee/attachment methods; the placement worker is the only
- * caller of `applyPlan`, which is the one way an event's placement changes.
+ * caller of `applyPlans` / `applyPlan`, the one way an event's placement changes. Every write that affects
+ * placement bumps the calendar's revision (see `PlanBatch`).
  */
 export interface Store {
   readonly kind: 'postgres' | 'mongodb'
