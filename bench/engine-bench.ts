@@ -193,7 +193,13 @@ async function noopRate(count: number): Promise<number> {
 }
 
 /** Creates at a steady rate through the API: from each 202 to the moment the store shows it scheduled. */
-async function steadyLatency(): Promise<{ p50: number; p99: number; sent: number; accepted: number }> {
+async function steadyLatency(): Promise<{
+  p50: number
+  p99: number
+  sent: number
+  accepted: number
+  refused: number
+}> {
   const teardowns: Array<() => unknown> = []
   try {
     const service = await startService({ teardown: (fn) => teardowns.push(fn) }, ENV)
@@ -207,6 +213,7 @@ async function steadyLatency(): Promise<{ p50: number; p99: number; sent: number
     teardowns.push(() => client.end())
 
     const acceptedAt = new Map<string, number>()
+    let refused = 0
     const latencies: number[] = []
     let sending = true
     const poller = (async () => {
@@ -234,11 +241,15 @@ async function steadyLatency(): Promise<{ p50: number; p99: number; sent: number
       const wait = due - performance.now()
       if (wait > 0) await sleep(wait)
       inFlight.push(
-        service
-          .call('POST', '/v1/events', { body: { title: `Steady ${i}`, durationMinutes: 5 } })
-          .then((answer) => {
+        service.call('POST', '/v1/events', { body: { title: `Steady ${i}`, durationMinutes: 5 } }).then(
+          (answer) => {
             if (answer.status === 202) acceptedAt.set(answer.body.event.id as string, performance.now())
-          }),
+            else refused++
+          },
+          () => {
+            refused++
+          },
+        ),
       )
     }
     await Promise.all(inFlight)
@@ -250,6 +261,7 @@ async function steadyLatency(): Promise<{ p50: number; p99: number; sent: number
       p99: percentile(latencies, 99),
       sent: total,
       accepted: latencies.length,
+      refused,
     }
   } finally {
     for (const teardown of teardowns.reverse()) await teardown()
@@ -268,6 +280,7 @@ export async function runEngineBench(): Promise<void> {
     await empty.close()
   }
   const baselineRate = await noopRate(DRAIN)
+  console.log(`(a) ${placementRate.toFixed(0)} placements/s vs ${baselineRate.toFixed(0)} no-op jobs/s`)
   results.drain = {
     placementsPerSecond: placementRate,
     noopJobsPerSecond: baselineRate,
@@ -292,6 +305,9 @@ export async function runEngineBench(): Promise<void> {
   }
   const small = perPlacement[SMALL] as { ms: number; peakRssMiB: number }
   const big = perPlacement[BIG] as { ms: number; peakRssMiB: number }
+  console.log(
+    `(b) ${big.ms.toFixed(3)} vs ${small.ms.toFixed(3)} ms per placement; (d) ${big.peakRssMiB.toFixed(0)} MiB`,
+  )
   results.flat = {
     events: [SMALL, BIG],
     msPerPlacement: [small.ms, big.ms],
@@ -306,7 +322,10 @@ export async function runEngineBench(): Promise<void> {
   }
 
   // (c) steady rate through the API
-  const steady = await steadyLatency()
+  const steady = await steadyLatency().catch((error: unknown) => {
+    console.error('(c) failed:', error)
+    return { p50: Number.NaN, p99: Number.NaN, sent: RATE * SECONDS, accepted: 0, refused: RATE * SECONDS }
+  })
   results.steady = { ratePerSecond: RATE, seconds: SECONDS, ...steady, goal: 'p99 < 50 ms' }
 
   console.log('engine: the placement worker (issue 8)')
