@@ -16,6 +16,8 @@ t.test('a worker killed in the middle of a burst loses nothing and places nothin
     CALENDAR_WORKING_HOURS: 'mon-sun 00:00-24:00',
     CALENDAR_SLOT_MINUTES: '5',
     RECONCILE_AFTER_MS: '500',
+    // Small batches, so that the burst takes several and the kill lands between or inside them.
+    PLACEMENT_BATCH_MAX: '4',
   })
   await service.startApi()
 

@@ -15,6 +15,7 @@ import type { Logger } from 'pino'
 import { createHousekeeping } from './housekeeping.js'
 import { createJobReconciler } from './job-reconciler.js'
 import { createOutboxDispatcher } from './outbox-dispatcher.js'
+import { createPlacementEngine } from './placement-engine.js'
 import {
   createDeliverWebhookProcessor,
   deliveryWorkerOptions,
@@ -59,9 +60,12 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     intervalMs: 500,
   })
 
-  const placeEvent = createPlaceEventProcessor({
+  const engine = createPlacementEngine({
     store,
     clock,
+    onLoaded(calendarId, events, durationMs) {
+      logger.info({ calendarId, events, durationMs }, 'calendar loaded')
+    },
     onApplied(job, plan, durationMs) {
       metrics.placementLatency.observe(durationMs / 1000)
       const placed = plan.upserts.find((event) => event.id === job.eventId)
@@ -74,6 +78,13 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       }
       dispatcher.wake()
     },
+  })
+  const placeEvent = createPlaceEventProcessor({
+    engine,
+    maxBatch: config.PLACEMENT_BATCH_MAX,
+    waiting: (count) => placementQueue.getRanges(['waiting'], 0, count - 1, true),
+    store,
+    clock,
   })
 
   const placementWorker = new Worker<PlacementJobData, void, 'place'>(PLACEMENT_QUEUE, placeEvent, {

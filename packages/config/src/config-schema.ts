@@ -42,6 +42,8 @@ export const configSchema = Type.Object({
   WORKER_METRICS_PORT: Type.Integer({ default: 9464, minimum: 0, maximum: 65535 }),
   /** How long a persisted job may wait before the reconciler puts it on the queue again. */
   RECONCILE_AFTER_MS: Type.Integer({ default: 15_000, minimum: 100 }),
+  /** The most queued placement jobs the worker plans and commits as one batch. */
+  PLACEMENT_BATCH_MAX: Type.Integer({ default: 256, minimum: 1, maximum: 10_000 }),
   WEBHOOK_ALLOW_LOOPBACK: Type.Boolean({ default: false }),
   WEBHOOK_RETRY_SCHEDULE: Type.String({ default: '5s,5m,30m,2h,5h,10h,10h' }),
   WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),

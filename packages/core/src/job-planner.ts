@@ -1,5 +1,6 @@
 import { checkChange } from './event-status.js'
-import { type PlanOutput, planPlacement } from './placement-planner.js'
+import type { OccupancyView } from './occupancy-view.js'
+import { occupancyOf, type PlanOutput, planPlacement } from './placement-planner.js'
 import type {
   CalendarSettings,
   Displacement,
@@ -18,8 +19,11 @@ export interface JobPlanInput {
   event: EventRecord | null
   settings: CalendarSettings
   now: Instant
-  /** Stored-`scheduled` events around the time in question (the event itself may be among them). */
-  occupying: EventRecord[]
+  /**
+   * Stored-`scheduled` events around the time in question (the event itself may be among them), or a view
+   * of the whole calendar (the worker's in-memory calendar).
+   */
+  occupying: EventRecord[] | OccupancyView
   /** Registered busy times per lower-cased attendee email. */
   busy: ReadonlyMap<string, Interval[]>
 }
@@ -139,7 +143,7 @@ function applyChanges(input: JobPlanInput, event: EventRecord, changes: EventCha
 /** Places `event` (fixed or auto) and moves or fails the auto events a fixed event overrides. */
 function place(input: JobPlanInput, event: EventRecord, keepStart: Instant | null): JobPlan {
   const { now } = input
-  const occupying = input.occupying.filter((other) => other.id !== event.id)
+  const occupying = occupancyOf(input.occupying)
   const plan: PlanOutput = planPlacement({
     settings: input.settings,
     now,
@@ -181,9 +185,8 @@ function place(input: JobPlanInput, event: EventRecord, keepStart: Instant | nul
   }
   upserts.push(placed)
 
-  const byId = new Map(occupying.map((other) => [other.id, other]))
   for (const move of plan.displaced) {
-    const original = byId.get(move.eventId)
+    const original = occupying.record(move.eventId)
     if (!original) continue
     const displaced = bump(original, now)
     if (move.to) {

@@ -1,5 +1,7 @@
 import { DAY_MS, isWithinWorkingHours, MINUTE_MS, overlapsBlackout } from './calendar-policy.js'
+import { gapQueryOf } from './free-gap-index.js'
 import { createIntervalIndex, overlaps } from './interval-index.js'
+import { listView, type OccupancyView, overlayView, type PlacedEvent, viewIndex } from './occupancy-view.js'
 import { findSlot, isFeasibleStart, nearestSlots, type SlotQuery } from './slot-finder.js'
 import { clampToSupportedRange } from './supported-range.js'
 import type { Attendee, CalendarSettings, EventRecord, Failure, Instant, Interval } from './types.js'
@@ -9,8 +11,11 @@ export interface PlanInput {
   now: Instant
   /** The event to place, with its new fields applied: `fixed` uses `requestedStart`, `auto` its `window`. */
   event: EventRecord
-  /** Stored-`scheduled` events in the loaded range, excluding `event` itself. */
-  occupying: EventRecord[]
+  /**
+   * Stored-`scheduled` events in the loaded range (a list), or a view of the whole calendar (the worker's
+   * in-memory calendar). `event` itself is left out either way.
+   */
+  occupying: EventRecord[] | OccupancyView
   /** Registered busy times per lower-cased email (attendees of `event` and of the occupying events). */
   busy: ReadonlyMap<string, Interval[]>
   /**
@@ -39,22 +44,9 @@ export interface PlanOutput {
   displaced: PlannedDisplacement[]
 }
 
-/** An event with a time: what occupies the calendar while a plan is made. */
-interface Placed {
-  id: string
-  start: Instant
-  end: Instant
-  attendees: Attendee[]
-}
-
-function placedOf(events: EventRecord[]): Placed[] {
-  const placed: Placed[] = []
-  for (const event of events) {
-    if (event.start !== null && event.end !== null && event.end > event.start) {
-      placed.push({ id: event.id, start: event.start, end: event.end, attendees: event.attendees })
-    }
-  }
-  return placed
+/** The view of `occupying` (a list or a view already). */
+export function occupancyOf(occupying: EventRecord[] | OccupancyView): OccupancyView {
+  return Array.isArray(occupying) ? listView(occupying) : (occupying as OccupancyView)
 }
 
 /** The lower-cased emails of an event's required attendees. */
@@ -87,19 +79,27 @@ export function attendeeBusyIntervals(
 function autoQuery(
   input: Pick<PlanInput, 'settings' | 'now' | 'busy'>,
   event: Pick<EventRecord, 'durationMinutes' | 'window' | 'attendees'>,
-  others: Placed[],
+  others: OccupancyView,
 ): SlotQuery {
+  const emails = requiredEmails(event.attendees)
   return {
     settings: input.settings,
     now: input.now,
     durationMinutes: event.durationMinutes,
     window: event.window,
-    occupied: createIntervalIndex(others),
-    busy: createIntervalIndex(attendeeBusyIntervals(requiredEmails(event.attendees), input.busy, others)),
+    occupied: viewIndex(others),
+    busy: createIntervalIndex(attendeeBusyIntervals(emails, input.busy, others.attendedBy(emails))),
   }
 }
 
-function byStartThenId(a: Placed, b: Placed): number {
+/** The earliest feasible slot of an auto query: the view's free-gap index when it has one, else `findSlot`. */
+function earliestSlot(query: SlotQuery, others: OccupancyView): ReturnType<typeof findSlot> {
+  const fast = others.earliestSlot?.(gapQueryOf(query))
+  if (fast) return { ok: true, slot: fast }
+  return findSlot(query)
+}
+
+function byStartThenId(a: PlacedEvent, b: PlacedEvent): number {
   return a.start - b.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 }
 
@@ -122,7 +122,7 @@ function iso(instant: Instant): string {
  */
 export function planPlacement(input: PlanInput): PlanOutput {
   const { event, settings } = input
-  const others = placedOf(input.occupying)
+  const others = overlayView(occupancyOf(input.occupying), new Set([event.id]))
   const duration = event.durationMinutes * MINUTE_MS
 
   if (event.placement === 'auto') {
@@ -139,7 +139,7 @@ export function planPlacement(input: PlanInput): PlanOutput {
         displaced: [],
       }
     }
-    const found = findSlot(query)
+    const found = earliestSlot(query, others)
     return {
       result: found.ok
         ? { status: 'scheduled', slot: found.slot, outsideWorkingHours: false, attendeeConflicts: [] }
@@ -152,11 +152,9 @@ export function planPlacement(input: PlanInput): PlanOutput {
   if (start === null || start === undefined) throw new Error(`Fixed event ${event.id} has no requested start`)
   const slot = { start, end: start + duration }
 
-  const fixedIds = new Set(
-    input.occupying.filter((other) => other.placement === 'fixed').map((other) => other.id),
-  )
   const clash = others
-    .filter((other) => fixedIds.has(other.id) && overlaps(other, slot))
+    .overlapping(slot)
+    .filter((other) => other.placement === 'fixed')
     .sort(byStartThenId)[0]
   if (clash) {
     const query = autoQuery(input, { ...event, window: null }, others)
@@ -175,25 +173,35 @@ export function planPlacement(input: PlanInput): PlanOutput {
 
   const buffer = settings.bufferMinutes * MINUTE_MS
   const guarded = { start: slot.start - buffer, end: slot.end + buffer }
-  const byId = new Map(input.occupying.map((other) => [other.id, other]))
   const toMove = others
-    .filter((other) => !fixedIds.has(other.id) && overlaps(other, guarded))
+    .overlapping(guarded)
+    .filter((other) => other.placement !== 'fixed')
     .sort(byStartThenId)
   const moving = new Set(toMove.map((other) => other.id))
-  const current: Placed[] = others.filter((other) => !moving.has(other.id))
-  current.push({ id: event.id, start: slot.start, end: slot.end, attendees: event.attendees })
+  const placedEvent: PlacedEvent = {
+    id: event.id,
+    start: slot.start,
+    end: slot.end,
+    placement: event.placement,
+    attendees: event.attendees,
+  }
+  const moved: PlacedEvent[] = []
+  const currentAdded = [placedEvent]
+  const currentView = (): OccupancyView => overlayView(others, moving, currentAdded)
 
   const displaced: PlannedDisplacement[] = []
-  for (const moved of toMove) {
-    const record = byId.get(moved.id) as EventRecord
-    const from = { start: moved.start, end: moved.end }
-    const found = findSlot(autoQuery(input, record, current))
+  for (const next of toMove) {
+    const record = others.record(next.id) as EventRecord
+    const from = { start: next.start, end: next.end }
+    const found = findSlot(autoQuery(input, record, currentView()))
     if (found.ok) {
-      current.push({ ...moved, start: found.slot.start, end: found.slot.end })
-      displaced.push({ eventId: moved.id, from, to: found.slot, failure: null })
+      const to = { ...next, start: found.slot.start, end: found.slot.end }
+      currentAdded.push(to)
+      moved.push(to)
+      displaced.push({ eventId: next.id, from, to: found.slot, failure: null })
     } else {
       displaced.push({
-        eventId: moved.id,
+        eventId: next.id,
         from,
         to: null,
         failure: { ...found.failure, code: 'NO_SLOT_AVAILABLE' },
@@ -201,14 +209,15 @@ export function planPlacement(input: PlanInput): PlanOutput {
     }
   }
 
-  const othersAfter = current.filter((other) => other.id !== event.id)
+  const othersAfter = overlayView(others, moving, moved)
   const attendeeConflicts: string[] = []
   const seen = new Set<string>()
   for (const attendee of event.attendees) {
     const email = attendee.email.toLowerCase()
     if (!attendee.required || seen.has(email)) continue
     seen.add(email)
-    const clashes = attendeeBusyIntervals(new Set([email]), input.busy, othersAfter).some((busy) =>
+    const emails = new Set([email])
+    const clashes = attendeeBusyIntervals(emails, input.busy, othersAfter.attendedBy(emails)).some((busy) =>
       overlaps(busy, slot),
     )
     if (clashes) attendeeConflicts.push(attendee.email)

@@ -1,5 +1,6 @@
 import type {
   CalendarSettings,
+  CalendarSnapshot,
   EventRecord,
   EventStatus,
   Instant,
@@ -15,7 +16,8 @@ import type {
  * conformance suite (`test/conformance.ts`) holds both to the same behaviour.
  *
  * Writers: the API only calls `submit*`, webhook and attendee/attachment methods; the placement worker is the only
- * caller of `applyPlan`, which is the one way an event's placement changes.
+ * caller of `applyPlans` / `applyPlan`, the one way an event's placement changes. Every write that affects
+ * placement bumps the calendar's revision (see `PlanBatch`).
  */
 export interface Store extends FeedTokenStore {
   readonly kind: 'postgres' | 'mongodb'
@@ -79,6 +81,23 @@ export interface Store extends FeedTokenStore {
    * and with `OverlapError` when an occupying event would overlap another (the database's guarantee).
    */
   applyPlan(plan: StorePlan): Promise<void>
+  /**
+   * The placement worker's batch: applies every plan of `batch` in one transaction, each exactly as
+   * `applyPlan` would (event writes, deletions, the job's final state, the outbox messages, in order),
+   * after checking that the calendar's revision is still `batch.expectedRevision`; answers the new
+   * revision (the expected one plus one). Rejects, writing nothing, with `RevisionMovedError` when the
+   * revision moved, `StaleJobError` when a job of the batch is finished already, `OverlapError` when the
+   * events would overlap (the database's guarantee).
+   */
+  applyPlans(batch: PlanBatch): Promise<{ revision: number }>
+  /**
+   * What the placement worker plans against, read in one consistent snapshot: the settings, the
+   * calendar's revision, every stored-`scheduled` event that ends after `from`, every registered busy
+   * time. Null when the calendar has no settings.
+   */
+  loadCalendar(calendarId: string, from: Instant): Promise<CalendarSnapshot | null>
+  /** The jobs of `jobIds` and their events (those that exist), in one read; unknown ids are left out. */
+  loadJobs(calendarId: string, jobIds: string[]): Promise<{ jobs: JobRecord[]; events: EventRecord[] }>
   /**
    * Finishes a job as failed for good (out of retries, or unrecoverable), in one transaction with what that
    * means for its event (core's `planJobFailure`): an event still `pending` becomes `failed` with the failure
@@ -254,6 +273,18 @@ export interface StorePlan {
 }
 
 /**
+ * Plans made one after another against the same calendar, committed together. Every write that affects
+ * placement and does not come from a batch (calendar settings, busy times, `applyPlan`, `failJob`) bumps
+ * the calendar's revision in its own transaction, so a batch planned against an older revision is refused.
+ */
+export interface PlanBatch {
+  calendarId: string
+  /** The revision the plans were made against. */
+  expectedRevision: number
+  plans: StorePlan[]
+}
+
+/**
  * A file attached to an event. Deleting the event (a plan's `deletions`) deletes its attachments with it.
  */
 export interface AttachmentRecord {
@@ -313,6 +344,11 @@ export interface DeliveryRecord {
 /** The job was finished already: a redelivered job must change nothing. */
 export class StaleJobError extends Error {
   override name = 'StaleJobError'
+}
+
+/** The calendar changed since the batch was planned (its revision moved): reload and plan again. */
+export class RevisionMovedError extends Error {
+  override name = 'RevisionMovedError'
 }
 
 /** Two occupying events would overlap: refused by the store itself. */

@@ -30,6 +30,7 @@ import {
 import { keysAndTimeoutsScenarios } from './conformance-keys-timeouts.js'
 import { feedTokenScenarios } from './feed-token-conformance.js'
 import { jobFailureScenarios } from './job-failure-scenarios.js'
+import { placementScenarios } from './placement-conformance.js'
 import { syncScenarios } from './sync-conformance.js'
 
 export interface OpenedStore {
@@ -1050,6 +1051,7 @@ export function conformanceSuite(
     jobFailureScenarios(scenario)
     feedTokenScenarios(scenario)
     syncScenarios(scenario)
+    placementScenarios(scenario)
   })
 }
 

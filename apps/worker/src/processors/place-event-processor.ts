@@ -1,92 +1,50 @@
-import { toEventResource, toIntervalResource } from '@scheduler/contract'
-import {
-  type Instant,
-  type JobPlan,
-  type JobRecord,
-  planJob,
-  planningRange,
-  requiredEmails,
-} from '@scheduler/core'
-import { newId, type PlacementJobData } from '@scheduler/jobs'
-import { busyTimesByEmail, type OutboxMessage, StaleJobError, type Store } from '@scheduler/store'
+import type { Instant } from '@scheduler/core'
+import type { PlacementJobData } from '@scheduler/jobs'
+import type { Store } from '@scheduler/store'
 import { type Job, UnrecoverableError } from 'bullmq'
+import type { PlacementEngine } from '../placement-engine.js'
 import { failingForGood } from './job-failure.js'
 
-export type PlacementStore = Pick<
-  Store,
-  'startJob' | 'getEvent' | 'getCalendar' | 'occupying' | 'busyOverlapping' | 'applyPlan' | 'failJob'
->
+/** The most jobs one batch plans and commits together. */
+export const MAX_BATCH = 256
 
 export interface PlaceEventDependencies {
-  store: PlacementStore
+  engine: PlacementEngine
+  /**
+   * The ids of up to `count` jobs waiting behind the one in hand, oldest first (BullMQ's waiting list,
+   * `Queue.getRanges(['waiting'], 0, count - 1, true)`); none when it cannot tell.
+   */
+  waiting?: (count: number) => Promise<string[]>
+  maxBatch?: number
+  /** Where a job that fails for good is recorded (`Store.failJob`), and when. */
+  store: Pick<Store, 'failJob'>
   clock: () => Instant
-  /** Called after a plan is applied (wakes the outbox dispatcher, counts metrics). */
-  onApplied?: (job: JobRecord, plan: JobPlan, durationMs: number) => void
 }
 
 /**
- * The placement worker's processor: the calendar's only writer. It loads what `planJob` needs, lets the
- * core decide, and applies the answer in one store transaction together with the job's end state and the
- * outbox messages. A job that was finished already (a redelivery after a crash) is recognised and skipped.
+ * The placement worker's processor: the calendar's only writer. BullMQ hands it one job at a time (the
+ * queue's global concurrency is 1, across processes); it plans that job and the jobs waiting behind it,
+ * in arrival order, as one batch against the in-memory calendar and commits them in one store
+ * transaction. The waiting jobs stay in the queue: when BullMQ hands them over later, the store (or this
+ * process's memory) says they are finished and they change nothing — exactly what a redelivery after a
+ * crash does. Only the job in hand decides this call's outcome: when it fails, BullMQ retries it.
  * A job whose last attempt fails is recorded failed, and its pending event failed (`failingForGood`).
  */
 export function createPlaceEventProcessor(deps: PlaceEventDependencies) {
-  const { store, clock } = deps
+  const { engine } = deps
+  const maxBatch = Math.max(1, deps.maxBatch ?? MAX_BATCH)
 
   return failingForGood(async function placeEvent(bullJob: Job<PlacementJobData>): Promise<void> {
     const { calendarId, jobId } = bullJob.data
-    const started = clock()
-    const job = await store.startJob(calendarId, jobId)
-    if (!job) throw new UnrecoverableError(`Job ${jobId} is not in the store`)
-    if (job.state === 'completed' || job.state === 'failed') return
-
-    const settings = await store.getCalendar(calendarId)
-    if (!settings) throw new Error(`Calendar ${calendarId} has no settings yet`)
-    const event = await store.getEvent(calendarId, job.eventId)
-    const now = clock()
-
-    const changes = job.payload.type === 'update' ? job.payload.changes : {}
-    // The span a plan can depend on; for an update, of the event as it will be (its new start or duration).
-    const target = {
-      durationMinutes: changes.durationMinutes ?? event?.durationMinutes ?? 0,
-      requestedStart:
-        changes.when?.placement === 'fixed' ? changes.when.start : (event?.requestedStart ?? null),
+    if (engine.committed(jobId)) {
+      engine.forget(jobId)
+      return
     }
-    const range = planningRange(settings, now, target, event?.start ?? null)
-    const occupying = await store.occupying(calendarId, range)
-    const attendees = [
-      event?.attendees ?? [],
-      changes.attendees ?? [],
-      ...occupying.map((other) => other.attendees),
-    ]
-    const busy = await busyTimesByEmail(store, calendarId, requiredEmails(attendees.flat()), range)
-
-    const plan = planJob({ job, event, settings, now, occupying, busy })
-    try {
-      await store.applyPlan({
-        calendarId,
-        jobId,
-        upserts: plan.upserts,
-        deletions: plan.deletions,
-        job: { ...plan.job, finishedAt: now },
-        messages: plan.notifications.map((notification) => ({
-          id: newId('msg'),
-          calendarId,
-          type: notification.type,
-          eventId: notification.event.id,
-          data: {
-            event: toEventResource(notification.event, now),
-            sequence: notification.event.sequence,
-            previous: notification.previous && toIntervalResource(notification.previous),
-          },
-          createdAt: now,
-          dispatchedAt: null,
-        })) satisfies OutboxMessage[],
-      })
-    } catch (error) {
-      if (error instanceof StaleJobError) return
-      throw error
-    }
-    deps.onApplied?.(job, plan, clock() - started)
+    const behind = maxBatch > 1 && deps.waiting ? await deps.waiting(maxBatch - 1).catch(() => []) : []
+    const ids = [jobId, ...behind.filter((id) => id !== jobId && !engine.committed(id))]
+    const outcomes = await engine.place(calendarId, ids)
+    const own = outcomes.get(jobId)
+    if (own === undefined) throw new UnrecoverableError(`Job ${jobId} is not in the store`)
+    if (!own.ok) throw own.error
   }, deps)
 }

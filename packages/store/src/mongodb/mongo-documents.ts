@@ -122,6 +122,11 @@ export interface RevisionDocument {
   _id: string
   calendarId: string
   revision: number
+  /**
+   * Bumped by every write that affects placement (plans, settings, busy times, failed jobs), not by
+   * attachments: the placement worker's calendar is current while it is unchanged. Absent means 0.
+   */
+  placementRevision?: number
 }
 
 export type PlacementRequestDocument =

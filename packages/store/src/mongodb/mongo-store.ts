@@ -1,4 +1,10 @@
-import { type EventRecord, type Instant, planJobFailure } from '@scheduler/core'
+import {
+  type CalendarSnapshot,
+  type EventRecord,
+  type Instant,
+  type Interval,
+  planJobFailure,
+} from '@scheduler/core'
 import {
   type ClientSession,
   type Db,
@@ -16,8 +22,10 @@ import {
   type IdempotencyWrite,
   type IdempotentResult,
   OverlapError,
+  RevisionMovedError,
   StaleJobError,
   type Store,
+  type StorePlan,
 } from '../port.js'
 import { makeAttachmentFiles } from './mongo-attachments.js'
 import { type Collections, collectionsOf, createIndexes } from './mongo-collections.js'
@@ -376,7 +384,7 @@ function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
     // Upserting again only matters if the document was removed since `ensureRevision` saw it.
     await revisions.updateOne(
       { _id: calendarId },
-      { $inc: { revision: 1 }, $setOnInsert: { calendarId } },
+      { $inc: { revision: 1, placementRevision: 1 }, $setOnInsert: { calendarId } },
       { upsert: true, session },
     )
   }
@@ -409,15 +417,17 @@ function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
       }),
 
     putCalendar: (settings, write) =>
-      guarded(() =>
-        idempotently(settings.id, write, async (session) => {
+      guarded(async () => {
+        await ensureRevision(settings.id)
+        return idempotently(settings.id, write, async (session) => {
           await calendars.replaceOne({ _id: settings.id }, calendarToDocument(settings), {
             upsert: true,
             session,
           })
+          await bumpRevision(session, settings.id)
           return settings
-        }),
-      ),
+        })
+      }),
 
     submit: (submission) =>
       guarded(async () => {
@@ -610,10 +620,166 @@ function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
       return plan
     },
 
+    applyPlans: (batch) =>
+      guarded(async () => {
+        const { calendarId, plans } = batch
+        // The calendar after every plan in order: the last record of each event, or its deletion.
+        const final = new Map<string, EventRecord | null>()
+        for (const plan of plans) {
+          for (const event of plan.upserts) final.set(event.id, event)
+          for (const id of plan.deletions) final.set(id, null)
+        }
+        const upserts = [...final.values()].flatMap((event) => (event === null ? [] : [event]))
+        const deletions = [...final.entries()].flatMap(([id, event]) => (event === null ? [id] : []))
+        for (const event of upserts) {
+          assertWritable(event)
+          if (event.calendarId !== calendarId)
+            throw new Error(`Event ${event.id} is not in calendar ${calendarId}`)
+        }
+        await ensureRevision(calendarId)
+        await changeLog.prepare([calendarId])
+        const revision = await transaction(async (session) => {
+          // Writing the revision document first serialises this batch with every other placement write.
+          const bumped = await revisions.findOneAndUpdate(
+            { _id: calendarId },
+            { $inc: { revision: 1, placementRevision: 1 } },
+            { session, returnDocument: 'after' },
+          )
+          const current = (bumped?.placementRevision ?? 1) - 1
+          if (current !== batch.expectedRevision) {
+            throw new RevisionMovedError(
+              `Calendar ${calendarId} is at revision ${current}, the plans were made at ${batch.expectedRevision}`,
+            )
+          }
+          const jobIds = plans.map((plan) => plan.jobId)
+          const found = await jobs
+            .find(
+              { _id: { $in: jobIds.map((id) => recordKey(calendarId, id)) } },
+              { session, projection: { state: 1 } },
+            )
+            .toArray()
+          const stateOf = new Map(found.map((job) => [job._id.id, job.state]))
+          for (const jobId of jobIds) {
+            const state = stateOf.get(jobId)
+            if (state === undefined) throw new Error(`Job ${jobId} does not exist in calendar ${calendarId}`)
+            if (state === 'completed' || state === 'failed') {
+              throw new StaleJobError(`Job ${jobId} is already ${state}`)
+            }
+          }
+          if (upserts.length > 0) {
+            await events.bulkWrite(
+              upserts.map((event) => ({
+                replaceOne: {
+                  filter: { _id: recordKey(calendarId, event.id) },
+                  replacement: eventToDocument(event),
+                  upsert: true,
+                },
+              })),
+              { session, ordered: true },
+            )
+          }
+          if (deletions.length > 0) {
+            await events.deleteMany(
+              { _id: { $in: deletions.map((id) => recordKey(calendarId, id)) } },
+              { session },
+            )
+            await attachmentFiles.updateMany(
+              {
+                'metadata.calendarId': calendarId,
+                'metadata.eventId': { $in: deletions },
+                'metadata.state': 'stored',
+              },
+              { $set: { 'metadata.state': 'deleting' } },
+              { session },
+            )
+          }
+          await assertNoOverlap(session, jobIds.join(', '), upserts)
+          const written: EventWrite[] = [
+            ...upserts.map((event) => ({ calendarId, eventId: event.id, deleted: false })),
+            ...deletions.map((eventId) => ({ calendarId, eventId, deleted: true })),
+          ]
+          await changeLog.record(session, written, Math.max(...plans.map((plan) => plan.job.finishedAt)))
+          await jobs.bulkWrite(
+            plans.map((plan: StorePlan) => ({
+              updateOne: {
+                filter: { _id: recordKey(calendarId, plan.jobId) },
+                update: {
+                  $set: {
+                    state: plan.job.state,
+                    outcome: outcomeToDocument(plan.job.outcome),
+                    error: errorToDocument(plan.job.error),
+                    finishedAt: toDate(plan.job.finishedAt),
+                  },
+                },
+              },
+            })),
+            { session, ordered: true },
+          )
+          const messages = plans.flatMap((plan) => plan.messages)
+          if (messages.length > 0) await outbox.insertMany(messages.map(messageToDocument), { session })
+          return current + 1
+        })
+        if (deletions.length > 0) {
+          await gridFs
+            .removeDeleting({ 'metadata.calendarId': calendarId, 'metadata.eventId': { $in: deletions } })
+            .catch(() => undefined)
+        }
+        return { revision }
+      }),
+
+    loadCalendar: (calendarId, from) =>
+      guarded(async () => {
+        await ensureRevision(calendarId)
+        // One snapshot: the revision read here is the one the events and busy times belong to.
+        return transaction(async (session): Promise<CalendarSnapshot | null> => {
+          const calendar = await calendars.findOne({ _id: calendarId }, { session })
+          if (calendar === null) return null
+          const revision = await revisions.findOne({ _id: calendarId }, { session })
+          const documents = await events
+            .find({ calendarId, status: 'scheduled', end: { $gt: toDate(from) } }, { session })
+            .sort({ start: 1, _id: 1 })
+            .toArray()
+          const busyDocuments = await busy
+            .find({ calendarId }, { session })
+            .sort({ email: 1, start: 1, end: 1 })
+            .toArray()
+          const busyByEmail = new Map<string, Interval[]>()
+          for (const document of busyDocuments) {
+            const list = busyByEmail.get(document.email) ?? []
+            list.push(busyFromDocument(document))
+            busyByEmail.set(document.email, list)
+          }
+          return {
+            settings: calendarFromDocument(calendar),
+            revision: revision?.placementRevision ?? 0,
+            from,
+            events: documents.map(eventFromDocument),
+            busy: busyByEmail,
+          }
+        })
+      }),
+
+    loadJobs: (calendarId, jobIds) =>
+      guarded(async () => {
+        if (jobIds.length === 0) return { jobs: [], events: [] }
+        const jobDocuments = await jobs
+          .find({ _id: { $in: jobIds.map((id) => recordKey(calendarId, id)) } })
+          .toArray()
+        const byId = new Map(jobDocuments.map((document) => [document._id.id, jobFromDocument(document)]))
+        const found = jobIds.flatMap((id) => byId.get(id) ?? [])
+        const eventIds = [...new Set(found.map((job) => job.eventId))]
+        const eventDocuments = await events
+          .find({ _id: { $in: eventIds.map((id) => recordKey(calendarId, id)) } })
+          .toArray()
+        return { jobs: found, events: eventDocuments.map(eventFromDocument) }
+      }),
+
     putBusy: (calendarId, email, intervals, write) =>
-      guarded(() => {
+      guarded(async () => {
+        await ensureRevision(calendarId)
         const address = normalizeEmail(email)
         return idempotently(calendarId, write, async (session) => {
+          await bumpRevision(session, calendarId)
           await busy.deleteMany({ calendarId, email: address }, { session })
           if (intervals.length > 0) {
             await busy.insertMany(

@@ -215,10 +215,18 @@ CREATE TRIGGER events_record_change AFTER INSERT OR UPDATE OR DELETE ON events
   FOR EACH ROW EXECUTE FUNCTION record_event_change();
 `
 
+// The calendar's revision: bumped by every write that affects placement (settings, busy times, plans,
+// failed jobs), in that write's transaction. The placement worker plans against an in-memory calendar
+// of one revision and commits only if it is still current.
+const calendarRevision = `
+ALTER TABLE calendars ADD COLUMN revision bigint NOT NULL DEFAULT 0;
+`
+
 /** The schema, in order. Append new migrations; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: initialSchema },
   { version: 2, name: 'attachments', sql: attachments },
   { version: 3, name: 'feed tokens', sql: feedTokens },
   { version: 4, name: 'event change log', sql: eventChanges },
+  { version: 5, name: 'calendar revision', sql: calendarRevision },
 ]

@@ -1,4 +1,11 @@
-import { type CalendarSettings, type Interval, type JobPlan, planJobFailure } from '@scheduler/core'
+import {
+  type CalendarSettings,
+  type CalendarSnapshot,
+  type EventRecord,
+  type Interval,
+  type JobPlan,
+  planJobFailure,
+} from '@scheduler/core'
 import pg from 'pg'
 import { checkAttachment } from '../attachment-checks.js'
 import {
@@ -8,6 +15,8 @@ import {
   type IdempotencyRecord,
   type IdempotencyWrite,
   type IdempotentResult,
+  type PlanBatch,
+  RevisionMovedError,
   StaleJobError,
   type Store,
   type StorePlan,
@@ -75,6 +84,8 @@ const FOREIGN_KEY_VIOLATION = '23503'
 const PLAN_ATTEMPTS = 5
 // Bind parameters per statement are limited to 65535; multi-row inserts are cut into chunks of this many rows.
 const ROWS_PER_INSERT = 500
+// Rows per page when the placement worker loads a calendar.
+const SNAPSHOT_PAGE = 5000
 
 const EVENT_UPDATES = EVENT_COLUMNS.filter((c) => c !== 'calendar_id' && c !== 'id')
   .map((c) => `${c} = EXCLUDED.${c}`)
@@ -173,7 +184,8 @@ function makePostgresStore(pool: pg.Pool): Store {
         if (replay !== null) return { kind: 'replay', record: replay }
         await client.query(
           `INSERT INTO calendars (calendar_id, settings, updated_at) VALUES ($1, $2, now())
-           ON CONFLICT (calendar_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()`,
+           ON CONFLICT (calendar_id) DO UPDATE
+             SET settings = EXCLUDED.settings, updated_at = now(), revision = calendars.revision + 1`,
           [settings.id, toJson(settings)],
         )
         return { kind: 'done', value: settings }
@@ -270,6 +282,78 @@ function makePostgresStore(pool: pg.Pool): Store {
       }
     },
 
+    async applyPlans(batch) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await inTransaction(pool, (client) => writePlans(client, batch))
+        } catch (error) {
+          const code = errorCode(error)
+          const retryable = code === DEADLOCK_DETECTED || code === SERIALIZATION_FAILURE
+          if (!retryable || attempt >= PLAN_ATTEMPTS) throw error
+        }
+      }
+    },
+
+    async loadCalendar(calendarId, from) {
+      // One snapshot: the revision read here is the one the events and busy times belong to.
+      return inTransaction(pool, async (client): Promise<CalendarSnapshot | null> => {
+        await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
+        const calendar = await client.query<CalendarRow & { revision: string }>(
+          'SELECT calendar_id, settings, revision FROM calendars WHERE calendar_id = $1',
+          [calendarId],
+        )
+        const row = calendar.rows[0]
+        if (row === undefined) return null
+        // In pages, so that only one page of driver rows is held at a time next to the records.
+        const events: EventRecord[] = []
+        for (let after: EventRow | undefined; ; ) {
+          const page = await client.query<EventRow>(
+            `SELECT * FROM events WHERE calendar_id = $1 AND status = 'scheduled' AND end_at > $2
+               AND ($3::timestamptz IS NULL OR (start_at, id) > ($3::timestamptz, $4::text))
+             ORDER BY start_at, id LIMIT ${SNAPSHOT_PAGE}`,
+            [calendarId, toTimestamp(from), after?.start_at ?? null, after?.id ?? null],
+          )
+          for (const event of page.rows) events.push(eventToRecord(event))
+          after = page.rows.at(-1)
+          if (page.rows.length < SNAPSHOT_PAGE) break
+        }
+        const busyRows = await client.query<IntervalRow & { email: string }>(
+          `SELECT email, start_at, end_at FROM attendee_busy WHERE calendar_id = $1
+           ORDER BY email, start_at, end_at`,
+          [calendarId],
+        )
+        const busy = new Map<string, Interval[]>()
+        for (const b of busyRows.rows) {
+          const list = busy.get(b.email) ?? []
+          list.push(intervalToRecord(b))
+          busy.set(b.email, list)
+        }
+        return {
+          settings: calendarToRecord(row),
+          revision: Number(row.revision),
+          from,
+          events,
+          busy,
+        }
+      })
+    },
+
+    async loadJobs(calendarId, jobIds) {
+      if (jobIds.length === 0) return { jobs: [], events: [] }
+      const jobRows = await query<JobRow>(
+        'SELECT * FROM jobs WHERE calendar_id = $1 AND id = ANY($2::text[])',
+        [calendarId, jobIds],
+      )
+      const byId = new Map(jobRows.map((row) => [row.id, jobToRecord(row)]))
+      const jobs = jobIds.flatMap((id) => byId.get(id) ?? [])
+      const eventIds = [...new Set(jobs.map((job) => job.eventId))]
+      const eventRows = await query<EventRow>(
+        'SELECT * FROM events WHERE calendar_id = $1 AND id = ANY($2::text[])',
+        [calendarId, eventIds],
+      )
+      return { jobs, events: eventRows.map(eventToRecord) }
+    },
+
     async failJob(calendarId, jobId, error, at, toMessage) {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -310,6 +394,7 @@ function makePostgresStore(pool: pg.Pool): Store {
         const replay = await claimIdempotency(client, calendarId, idempotency)
         if (replay !== null) return { kind: 'replay', record: replay }
         const address = email.toLowerCase()
+        await bumpRevision(client, calendarId)
         await client.query('DELETE FROM attendee_busy WHERE calendar_id = $1 AND email = $2', [
           calendarId,
           address,
@@ -572,6 +657,91 @@ async function deleteIdempotently(
   }
 }
 
+/** Bumps the calendar's revision (see migration 3): the placement worker's calendar is then stale. */
+async function bumpRevision(client: Queryable, calendarId: string): Promise<number | null> {
+  const bumped = await client.query<{ revision: string }>(
+    'UPDATE calendars SET revision = revision + 1 WHERE calendar_id = $1 RETURNING revision',
+    [calendarId],
+  )
+  const row = bumped.rows[0]
+  return row === undefined ? null : Number(row.revision)
+}
+
+/**
+ * A batch of plans in set-based statements: the revision check (the calendar row locked until commit),
+ * the jobs locked and checked, then one upsert of every event's last record, one deletion, one update of
+ * the jobs and one insert of the outbox messages in plan order, and the revision bumped.
+ */
+async function writePlans(client: pg.PoolClient, batch: PlanBatch): Promise<{ revision: number }> {
+  const { calendarId, plans } = batch
+  const locked = await client.query<{ revision: string }>(
+    'SELECT revision FROM calendars WHERE calendar_id = $1 FOR UPDATE',
+    [calendarId],
+  )
+  const current = locked.rows[0]
+  if (current === undefined) throw new Error(`Calendar ${calendarId} does not exist`)
+  if (Number(current.revision) !== batch.expectedRevision) {
+    throw new RevisionMovedError(
+      `Calendar ${calendarId} is at revision ${current.revision}, the plans were made at ${batch.expectedRevision}`,
+    )
+  }
+  const jobIds = plans.map((plan) => plan.jobId)
+  const states = await client.query<{ id: string; state: string }>(
+    'SELECT id, state FROM jobs WHERE calendar_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE',
+    [calendarId, jobIds],
+  )
+  const stateOf = new Map(states.rows.map((row) => [row.id, row.state]))
+  for (const jobId of jobIds) {
+    const state = stateOf.get(jobId)
+    if (state === undefined) throw new Error(`Job ${jobId} does not exist in calendar ${calendarId}`)
+    if (state === 'completed' || state === 'failed')
+      throw new StaleJobError(`Job ${jobId} is already ${state}`)
+  }
+  // The calendar after every plan in order: the last record of each event, or its deletion.
+  const final = new Map<string, StorePlan['upserts'][number] | null>()
+  for (const plan of plans) {
+    for (const event of plan.upserts) final.set(event.id, event)
+    for (const id of plan.deletions) final.set(id, null)
+  }
+  const upserts = [...final.values()].flatMap((event) => (event === null ? [] : [event]))
+  const deletions = [...final.entries()].flatMap(([id, event]) => (event === null ? [id] : []))
+  await insertRows(
+    client,
+    'events',
+    EVENT_COLUMNS,
+    upserts.map(eventFromRecord),
+    `ON CONFLICT (calendar_id, id) DO UPDATE SET ${EVENT_UPDATES}`,
+  )
+  if (deletions.length > 0) {
+    await client.query('DELETE FROM events WHERE calendar_id = $1 AND id = ANY($2::text[])', [
+      calendarId,
+      deletions,
+    ])
+  }
+  await client.query(
+    `UPDATE jobs AS j SET state = v.state, outcome = v.outcome, error = v.error, finished_at = v.finished_at
+     FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[])
+       AS v(id, state, outcome, error, finished_at)
+     WHERE j.calendar_id = $1 AND j.id = v.id`,
+    [
+      calendarId,
+      jobIds,
+      plans.map((plan) => plan.job.state),
+      plans.map((plan) => (plan.job.outcome === null ? null : toJson(plan.job.outcome))),
+      plans.map((plan) => (plan.job.error === null ? null : toJson(plan.job.error))),
+      plans.map((plan) => toTimestamp(plan.job.finishedAt)),
+    ],
+  )
+  await insertRows(
+    client,
+    'outbox_messages',
+    MESSAGE_COLUMNS,
+    plans.flatMap((plan) => plan.messages.map(messageFromRecord)),
+  )
+  const revision = await bumpRevision(client, calendarId)
+  return { revision: revision ?? batch.expectedRevision + 1 }
+}
+
 async function writePlan(client: pg.PoolClient, plan: StorePlan): Promise<void> {
   const { calendarId, jobId } = plan
   const locked = await client.query<{ state: string }>(
@@ -612,6 +782,8 @@ async function writePlan(client: pg.PoolClient, plan: StorePlan): Promise<void> 
     ],
   )
   await insertRows(client, 'outbox_messages', MESSAGE_COLUMNS, plan.messages.map(messageFromRecord))
+  // A plan from outside the worker's batches (or another worker): the worker's calendar must reload.
+  await bumpRevision(client, calendarId)
 }
 
 async function insertRows(

@@ -1,0 +1,360 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { type CalendarSettings, type JobRecord, parseWorkingHoursSpec, pendingEvent } from '@scheduler/core'
+import { createPlacementQueue, createRedisConnection, enqueuePlacement, newId } from '@scheduler/jobs'
+import type { Store } from '@scheduler/store'
+import { Queue, Worker } from 'bullmq'
+import pg from 'pg'
+import { deleteKeys, REDIS_URL } from '../test/helpers/redis-keys.js'
+import { startService } from '../test/helpers/service.js'
+
+/**
+ * The placement engine's figures (issue 8), each with its baseline measured in the same run:
+ * (a) placements per second draining queued creates vs a no-op BullMQ worker draining as many jobs;
+ * (b) time per placement with 100,000 events on the calendar vs with 1,000;
+ * (c) p99 from the 202 to `scheduled` at a steady rate of creates through the API;
+ * (d) the worker's peak RSS with 100,000 events on the calendar.
+ * Sizes can be lowered with BENCH_DRAIN, BENCH_BIG, BENCH_RATE, BENCH_SECONDS on a busy machine.
+ */
+const DRAIN = Number(process.env.BENCH_DRAIN ?? 5_000)
+const SMALL = 1_000
+const BIG = Number(process.env.BENCH_BIG ?? 100_000)
+const PER_SIZE = Number(process.env.BENCH_PER_SIZE ?? 1_000)
+const RATE = Number(process.env.BENCH_RATE ?? 200)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30)
+const HORIZON_DAYS = 400
+
+const ENV = {
+  CALENDAR_TIMEZONE: 'UTC',
+  CALENDAR_WORKING_HOURS: 'mon-sun 00:00-24:00',
+  CALENDAR_SLOT_MINUTES: '5',
+  CALENDAR_BUFFER_MINUTES: '0',
+  CALENDAR_MIN_NOTICE_MINUTES: '0',
+  CALENDAR_HORIZON_DAYS: String(HORIZON_DAYS),
+  LOG_LEVEL: 'warn',
+}
+
+const SETTINGS: CalendarSettings = {
+  id: 'default',
+  timezone: 'UTC',
+  workingHours: parseWorkingHoursSpec('mon-sun 00:00-24:00'),
+  bufferMinutes: 0,
+  slotMinutes: 5,
+  minNoticeMinutes: 0,
+  horizonDays: HORIZON_DAYS,
+  blackouts: [],
+}
+
+type Service = Awaited<ReturnType<typeof startService>>
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
+}
+
+/** The peak resident set (VmHWM) of a process, in MiB. */
+function peakRssMiB(pid: number | undefined): number {
+  if (!pid) return Number.NaN
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return match ? Number(match[1]) / 1024 : Number.NaN
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Persists `count` creates as the API does (event + job in the store), then puts them on the queue. */
+async function queueCreates(store: Store, queue: ReturnType<typeof createPlacementQueue>, count: number) {
+  const jobs: JobRecord[] = []
+  const now = Date.now()
+  for (let i = 0; i < count; i++) {
+    const event = pendingEvent(
+      {
+        title: `Bench ${i}`,
+        description: null,
+        location: null,
+        attendees: [],
+        durationMinutes: 5,
+        when: { placement: 'auto', window: null },
+      },
+      { id: newId('evt'), calendarId: 'default' },
+      now,
+    )
+    const job: JobRecord = {
+      id: newId('job'),
+      calendarId: 'default',
+      type: 'create',
+      eventId: event.id,
+      state: 'queued',
+      payload: { type: 'create' },
+      outcome: null,
+      error: null,
+      createdAt: now,
+      finishedAt: null,
+    }
+    await store.submit({ calendarId: 'default', job, event })
+    jobs.push(job)
+  }
+  for (const job of jobs) await enqueuePlacement(queue, job)
+  return jobs
+}
+
+async function waitUntilFinished(store: Store): Promise<void> {
+  for (;;) {
+    if ((await store.unfinishedJobs(Date.now() + 3_600_000, 1)).length === 0) return
+    await sleep(10)
+  }
+}
+
+/** A running worker on a fresh calendar (optionally pre-filled with `fill` back-to-back 5-minute events). */
+async function workerOn(fill: number) {
+  const teardowns: Array<() => unknown> = []
+  const service: Service = await startService({ teardown: (fn) => teardowns.push(fn) }, ENV)
+  const store = await service.store()
+  await store.ensureCalendar(SETTINGS)
+  if (fill > 0) await fillCalendar(service, fill)
+  const connection = createRedisConnection(REDIS_URL, 'worker')
+  const queue = createPlacementQueue(connection, service.prefix)
+  const worker = service.startWorker()
+  // Warm up: the worker starts, loads the calendar and places one event.
+  const started = performance.now()
+  await queueCreates(store, queue, 1)
+  await waitUntilFinished(store)
+  const warmUpMs = performance.now() - started
+  return {
+    service,
+    store,
+    queue,
+    worker,
+    warmUpMs,
+    async close() {
+      await queue.close()
+      await connection.quit()
+      for (const teardown of teardowns.reverse()) await teardown()
+    },
+  }
+}
+
+/** Fills the calendar in bulk, straight into its table: `count` back-to-back 5-minute events from now on. */
+async function fillCalendar(service: Service, count: number): Promise<void> {
+  const client = new pg.Client({ connectionString: service.env.STORE_URL })
+  await client.connect()
+  const base = Math.ceil(Date.now() / 300_000) * 300_000 + 600_000
+  await client.query(
+    `INSERT INTO events (calendar_id, id, title, description, location, attendees, duration_minutes, placement,
+       placement_window, requested_start, start_at, end_at, status, failure, attendee_conflicts,
+       outside_working_hours, version, sequence, created_at, updated_at)
+     SELECT 'default', 'evt_fill_' || g, 'Fill ' || g, NULL, NULL, '[]'::jsonb, 5, 'auto', NULL, NULL,
+       to_timestamp(($1::bigint + g::bigint * 300000) / 1000.0), to_timestamp(($1::bigint + g::bigint * 300000 + 300000) / 1000.0),
+       'scheduled', NULL, '[]'::jsonb, false, 2, 1, now(), now()
+     FROM generate_series(0, $2::int - 1) AS g`,
+    [base, count],
+  )
+  await client.end()
+}
+
+/** Drains `count` queued creates (the queue paused while they are queued): placements per second. */
+async function drainRate(run: Awaited<ReturnType<typeof workerOn>>, count: number): Promise<number> {
+  await run.queue.pause()
+  await queueCreates(run.store, run.queue, count)
+  const started = performance.now()
+  await run.queue.resume()
+  await waitUntilFinished(run.store)
+  return (count / (performance.now() - started)) * 1000
+}
+
+/** The baseline: a no-op BullMQ worker (concurrency 1) draining `count` jobs from the same Redis. */
+async function noopRate(count: number): Promise<number> {
+  const prefix = `bench_noop_${Date.now()}`
+  const connection = createRedisConnection(REDIS_URL, 'worker')
+  const queue = new Queue('noop', { connection, prefix })
+  for (let i = 0; i < count; i += 500) {
+    await queue.addBulk(
+      Array.from({ length: Math.min(500, count - i) }, (_, j) => ({
+        name: 'noop',
+        data: { i: i + j },
+        opts: { removeOnComplete: true },
+      })),
+    )
+  }
+  let done = 0
+  const workerConnection = createRedisConnection(REDIS_URL, 'worker')
+  let worker: Worker | undefined
+  const started = performance.now()
+  await new Promise<void>((resolve) => {
+    worker = new Worker('noop', async () => {}, { connection: workerConnection, prefix, concurrency: 1 })
+    worker.on('completed', () => {
+      done++
+      if (done === count) resolve()
+    })
+  })
+  const rate = (count / (performance.now() - started)) * 1000
+  await worker?.close()
+  await queue.close()
+  await Promise.all([connection.quit(), workerConnection.quit()])
+  await deleteKeys(prefix)
+  return rate
+}
+
+/** Creates at a steady rate through the API: from each 202 to the moment the store shows it scheduled. */
+async function steadyLatency(): Promise<{
+  p50: number
+  p99: number
+  sent: number
+  accepted: number
+  refused: number
+}> {
+  const teardowns: Array<() => unknown> = []
+  try {
+    const service = await startService({ teardown: (fn) => teardowns.push(fn) }, ENV)
+    await service.startApi()
+    service.startWorker()
+    const store = await service.store()
+    await service.createAndPlace({ title: 'warm-up', durationMinutes: 5 })
+    void store
+    const client = new pg.Client({ connectionString: service.env.STORE_URL })
+    await client.connect()
+    teardowns.push(() => client.end())
+
+    const acceptedAt = new Map<string, number>()
+    let refused = 0
+    const latencies: number[] = []
+    let sending = true
+    const poller = (async () => {
+      while (sending || acceptedAt.size > 0) {
+        const ids = [...acceptedAt.keys()]
+        if (ids.length > 0) {
+          const rows = await client.query<{ id: string }>(
+            "SELECT id FROM events WHERE id = ANY($1::text[]) AND status <> 'pending'",
+            [ids],
+          )
+          const seen = performance.now()
+          for (const { id } of rows.rows) {
+            latencies.push(seen - (acceptedAt.get(id) as number))
+            acceptedAt.delete(id)
+          }
+        }
+        await sleep(2)
+      }
+    })()
+    const total = RATE * SECONDS
+    const started = performance.now()
+    const inFlight: Promise<void>[] = []
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / RATE
+      const wait = due - performance.now()
+      if (wait > 0) await sleep(wait)
+      inFlight.push(
+        service.call('POST', '/v1/events', { body: { title: `Steady ${i}`, durationMinutes: 5 } }).then(
+          (answer) => {
+            if (answer.status === 202) acceptedAt.set(answer.body.event.id as string, performance.now())
+            else refused++
+          },
+          () => {
+            refused++
+          },
+        ),
+      )
+    }
+    await Promise.all(inFlight)
+    sending = false
+    await poller
+    latencies.sort((a, b) => a - b)
+    return {
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      sent: total,
+      accepted: latencies.length,
+      refused,
+    }
+  } finally {
+    for (const teardown of teardowns.reverse()) await teardown()
+  }
+}
+
+export async function runEngineBench(): Promise<void> {
+  const results: Record<string, unknown> = {}
+
+  // (a) drain rate vs a no-op worker, same Redis, same run
+  const empty = await workerOn(0)
+  let placementRate: number
+  try {
+    placementRate = await drainRate(empty, DRAIN)
+  } finally {
+    await empty.close()
+  }
+  const baselineRate = await noopRate(DRAIN)
+  console.log(`(a) ${placementRate.toFixed(0)} placements/s vs ${baselineRate.toFixed(0)} no-op jobs/s`)
+  results.drain = {
+    placementsPerSecond: placementRate,
+    noopJobsPerSecond: baselineRate,
+    ratio: placementRate / baselineRate,
+    goal: '>= 0.30',
+  }
+
+  // (b) + (d): time per placement with SMALL vs BIG events on the calendar; peak RSS with BIG
+  const perPlacement: Record<number, { ms: number; warmUpMs: number; peakRssMiB: number }> = {}
+  for (const size of [SMALL, BIG]) {
+    const run = await workerOn(size)
+    try {
+      const rate = await drainRate(run, PER_SIZE)
+      perPlacement[size] = {
+        ms: 1000 / rate,
+        warmUpMs: run.warmUpMs,
+        peakRssMiB: peakRssMiB(run.worker.child.pid),
+      }
+    } finally {
+      await run.close()
+    }
+  }
+  const small = perPlacement[SMALL] as { ms: number; peakRssMiB: number }
+  const big = perPlacement[BIG] as { ms: number; peakRssMiB: number }
+  console.log(
+    `(b) ${big.ms.toFixed(3)} vs ${small.ms.toFixed(3)} ms per placement; (d) ${big.peakRssMiB.toFixed(0)} MiB`,
+  )
+  results.flat = {
+    events: [SMALL, BIG],
+    msPerPlacement: [small.ms, big.ms],
+    ratio: big.ms / small.ms,
+    goal: '<= 1.5',
+  }
+  results.memory = {
+    events: BIG,
+    workerPeakRssMiB: big.peakRssMiB,
+    baselineWith1000MiB: small.peakRssMiB,
+    goal: '<= 200 MiB',
+  }
+
+  // (c) steady rate through the API
+  const steady = await steadyLatency().catch((error: unknown) => {
+    console.error('(c) failed:', error)
+    return { p50: Number.NaN, p99: Number.NaN, sent: RATE * SECONDS, accepted: 0, refused: RATE * SECONDS }
+  })
+  results.steady = { ratePerSecond: RATE, seconds: SECONDS, ...steady, goal: 'p99 < 50 ms' }
+
+  console.log('engine: the placement worker (issue 8)')
+  console.table({
+    '(a) placements/s draining queued creates': {
+      result: placementRate.toFixed(0),
+      baseline: `${baselineRate.toFixed(0)} no-op jobs/s`,
+      ratio: (placementRate / baselineRate).toFixed(2),
+      goal: '≥ 0.30',
+    },
+    [`(b) ms per placement, ${BIG} events`]: {
+      result: big.ms.toFixed(3),
+      baseline: `${small.ms.toFixed(3)} with ${SMALL}`,
+      ratio: (big.ms / small.ms).toFixed(2),
+      goal: '≤ 1.5',
+    },
+    [`(c) p99 202 → scheduled, ${RATE}/s for ${SECONDS}s`]: {
+      result: `${steady.p99.toFixed(1)} ms`,
+      baseline: `p50 ${steady.p50.toFixed(1)} ms`,
+      ratio: '',
+      goal: '< 50 ms',
+    },
+    [`(d) worker peak RSS, ${BIG} events`]: {
+      result: `${big.peakRssMiB.toFixed(0)} MiB`,
+      baseline: `${small.peakRssMiB.toFixed(0)} MiB with ${SMALL}`,
+      ratio: (big.peakRssMiB / small.peakRssMiB).toFixed(2),
+      goal: '≤ 200 MiB',
+    },
+  })
+  writeFileSync('bench-engine.json', `${JSON.stringify(results, null, 2)}\n`)
+  console.log('written: bench-engine.json')
+}
