@@ -15,11 +15,13 @@ export type CursorKeys =
  * Where a listing stands. Every cursor carries `since`, the adapter's position in its change log when the
  * listing began (PostgreSQL: a `pg_snapshot`; MongoDB: a change counter). A listing first pages through the
  * sort keys (`keys`); after the last key it answers the matching events changed since `since` (`changes`,
- * by id), so an event that moved behind the cursor meanwhile is not skipped.
+ * by id), so an event that moved behind the cursor meanwhile is not skipped. The changes phase is bounded by
+ * `until`, the change-log position when it began: changes after it belong to the next sync, so a listing
+ * ends however fast the calendar changes.
  */
 export type ListCursor =
   | { phase: 'keys'; since: string; keys: CursorKeys }
-  | { phase: 'changes'; order: ListOrder; since: string; afterId: string | null }
+  | { phase: 'changes'; order: ListOrder; since: string; until: string; afterId: string | null }
 
 /** The cursor keys of `event` in `order`. */
 export function cursorKeysOf(event: EventRecord, order: ListOrder): CursorKeys {
@@ -32,7 +34,13 @@ export function cursorKeysOf(event: EventRecord, order: ListOrder): CursorKeys {
 export function encodeListCursor(cursor: ListCursor): string {
   let wire: Record<string, unknown>
   if (cursor.phase === 'changes') {
-    wire = { o: cursor.order === 'start' ? 's' : 'u', p: 'c', x: cursor.since, a: cursor.afterId }
+    wire = {
+      o: cursor.order === 'start' ? 's' : 'u',
+      p: 'c',
+      x: cursor.since,
+      n: cursor.until,
+      a: cursor.afterId,
+    }
   } else {
     const { keys } = cursor
     wire =
@@ -50,8 +58,9 @@ export function decodeListCursor(cursor: string, order: ListOrder): ListCursor {
   const o = order === 'start' ? 's' : 'u'
   if (wire.o === o && isPosition(since)) {
     if (wire.p === 'c') {
-      const { a } = wire
-      if (a === null || isId(a)) return { phase: 'changes', order, since, afterId: a }
+      const { a, n } = wire
+      if ((a === null || isId(a)) && isPosition(n))
+        return { phase: 'changes', order, since, until: n, afterId: a }
     } else if (order === 'start') {
       const { s, c, i } = wire
       if ((s === null || isInstant(s)) && isInstant(c) && isId(i)) {

@@ -152,11 +152,18 @@ export function makeEventChangeLog(collections: EventChangeCollections) {
         throw new SyncTokenExpiredError('The listing began before the change history kept; list again')
       }
       const since = cursor?.since ?? String(counter.position)
+      // The changes phase answers the changes up to the position it began at; later ones go to the next sync.
+      const until = cursor?.phase === 'changes' ? cursor.until : String(counter.position)
+      if (!isPosition(until)) throw new InvalidCursorError('The cursor is malformed')
       // The events changed since the listing began (none when it begins in this snapshot).
       const changedIds =
         cursor === undefined
           ? []
-          : await changes.distinct('eventId', { calendarId, position: { $gt: Number(since) } }, { session })
+          : await changes.distinct(
+              'eventId',
+              { calendarId, position: { $gt: Number(since), $lte: Number(until) } },
+              { session },
+            )
       const items: EventRecord[] = []
       let afterId: string | null = null
       if (cursor === undefined || cursor.phase === 'keys') {
@@ -206,7 +213,13 @@ export function makeEventChangeLog(collections: EventChangeCollections) {
           const lastId = room === 0 ? afterId : (items.at(-1) as EventRecord).id
           return {
             items,
-            nextCursor: encodeListCursor({ phase: 'changes', order: query.order, since, afterId: lastId }),
+            nextCursor: encodeListCursor({
+              phase: 'changes',
+              order: query.order,
+              since,
+              until,
+              afterId: lastId,
+            }),
             syncToken: null,
           }
         }

@@ -124,6 +124,9 @@ export async function listEventsPage(
     const since = cursor?.since ?? horizon.snapshot
     const items: EventRecord[] = []
     let afterId: string | null = null
+    // The changes phase answers the changes up to the snapshot it began in; later ones go to the next sync.
+    const until = cursor?.phase === 'changes' ? cursor.until : horizon.snapshot
+    if (cursor !== undefined && !isSnapshot(until)) throw new InvalidCursorError('The cursor is malformed')
     if (cursor === undefined || cursor.phase === 'keys') {
       // Events changed since the listing began are left to the changes that end it: each shows up at
       // most twice (once before its change, once after), an unchanged one exactly once.
@@ -145,13 +148,16 @@ export async function listEventsPage(
     // A listing that began in this very snapshot has seen every change there is.
     if (cursor !== undefined) {
       const room = limit - items.length
-      const changed = await selectEvents(client, changedSinceSql(calendarId, q, since, afterId, room + 1))
+      const changed = await selectEvents(
+        client,
+        changedSinceSql(calendarId, q, since, until, afterId, room + 1),
+      )
       if (changed.length > room) {
         items.push(...changed.slice(0, room))
         const lastId = room === 0 ? afterId : (items.at(-1) as EventRecord).id
         return {
           items,
-          nextCursor: encodeListCursor({ phase: 'changes', order: q.order, since, afterId: lastId }),
+          nextCursor: encodeListCursor({ phase: 'changes', order: q.order, since, until, afterId: lastId }),
           syncToken: null,
         }
       }
@@ -303,15 +309,17 @@ function changedSinceSql(
   calendarId: string,
   q: EventListQuery,
   since: string,
+  until: string,
   afterId: string | null,
   rows: number,
 ): { text: string; params: unknown[] } {
-  const { params, param } = binder([calendarId, since])
+  const { params, param } = binder([calendarId, since, until])
   const where = [
     'calendar_id = $1',
     ...filterSql(q, param),
     `id IN (SELECT c.event_id FROM event_changes c WHERE c.calendar_id = $1
-       AND c.xid >= pg_snapshot_xmin($2::pg_snapshot) AND NOT pg_visible_in_snapshot(c.xid, $2::pg_snapshot))`,
+       AND c.xid >= pg_snapshot_xmin($2::pg_snapshot) AND NOT pg_visible_in_snapshot(c.xid, $2::pg_snapshot)
+       AND pg_visible_in_snapshot(c.xid, $3::pg_snapshot))`,
   ]
   if (afterId !== null) where.push(`id > ${param(afterId, 'text')}`)
   const text = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${param(rows, 'integer')}`
