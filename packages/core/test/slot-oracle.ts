@@ -67,15 +67,15 @@ export function oracleAlwaysWorking(settings: CalendarSettings): boolean {
 }
 
 /**
- * The working intervals around [from, to]: every range of every local day from ten days before (an
- * interval joined across days lasts under a week) as instants, the empty ones dropped, the rest sorted and
+ * The working intervals around [from, to]: every range of every local day from ten days before to ten days
+ * after (an interval joined across days lasts under a week) as instants, the empty ones dropped, the rest sorted and
  * joined where they touch or overlap. Working time without a gap is one interval (−∞, +∞).
  */
 export function oracleWorkingIntervals(settings: CalendarSettings, from: number, to: number): Interval[] {
   if (oracleAlwaysWorking(settings))
     return [{ start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY }]
   const zone = settings.timezone
-  const lastDay = DateTime.fromMillis(to, { zone }).plus({ days: 2 }).toISODate() as string
+  const lastDay = DateTime.fromMillis(to, { zone }).plus({ days: 10 }).toISODate() as string
   let cursor = DateTime.fromISO(DateTime.fromMillis(from, { zone }).toISODate() as string, {
     zone: 'utc',
   }).minus({
