@@ -102,6 +102,9 @@ t.test('the calendar page in a real browser', { skip }, async (t) => {
     t.notMatch(page.url(), /token|eyJ/)
     await page.waitForSelector('text=placement', { timeout: 20_000 })
     t.pass('the dashboard lists the placement queue')
+    await page.click('text=placement')
+    await page.waitForSelector('text=Completed', { timeout: 20_000 })
+    await page.waitForTimeout(1_000)
     await page.screenshot({ path: `${ARTIFACTS}/queue-dashboard.png` })
     await page.goto(`${service.baseUrl}/calendar`)
     await page.waitForSelector('.fc-timegrid')
@@ -114,6 +117,7 @@ t.test('the calendar page in a real browser', { skip }, async (t) => {
     if (process.env.UPDATE_SCREENSHOTS === '1') {
       await mkdir(`${ROOT}docs/screenshots`, { recursive: true })
       await copyFile(`${ARTIFACTS}/calendar-page.png`, `${ROOT}docs/screenshots/calendar-page.png`)
+      await copyFile(`${ARTIFACTS}/queue-dashboard.png`, `${ROOT}docs/screenshots/queue-dashboard.png`)
       await copyFile(
         `${ARTIFACTS}/calendar-failed-details.png`,
         `${ROOT}docs/screenshots/calendar-failed-details.png`,

@@ -127,6 +127,36 @@ t.test('the scheduler CLI against the real service', async (t) => {
     t.match(gone.stderr, /404/)
   })
 
+  t.test(
+    'events sync: a full listing with its token, then every change since, deletions as tombstones',
+    async (t) => {
+      const first = await cli(['--json', 'events', 'sync'])
+      t.equal(first.code, 0, first.stderr)
+      t.type(first.json.syncToken, 'string')
+      const created = await service.createAndPlace({ title: 'Synced', durationMinutes: 30 })
+      const doomed = await service.createAndPlace({ title: 'Doomed', durationMinutes: 30 })
+      const gone = await service.call('DELETE', `/v1/events/${doomed.id}`)
+      await service.waitForJob(gone.body.job.id)
+      const changes = await cli(['--json', 'events', 'sync', '--since', first.json.syncToken])
+      t.equal(changes.code, 0, changes.stderr)
+      const items = changes.json.items as JsonObject[]
+      t.ok(
+        items.some((item) => item.id === created.id && item.status === 'scheduled'),
+        'the new event',
+      )
+      t.ok(
+        items.some((item) => item.id === doomed.id && item.deleted === true),
+        'the deleted one as a tombstone',
+      )
+      t.not(changes.json.syncToken, first.json.syncToken)
+      const human = await cli(['events', 'sync', '--since', changes.json.syncToken])
+      t.match(human.stdout, /^syncToken \S+$/m)
+      const expired = await cli(['events', 'sync', '--since', 'not-a-token'])
+      t.equal(expired.code, 2)
+      t.match(expired.stderr, /410/)
+    },
+  )
+
   t.test('exit codes say what happened: refused, not placed, unreachable, bad usage', async (t) => {
     const refused = await cli([
       'events',

@@ -14,6 +14,7 @@ import {
   deleteEvent,
   listEvents,
   showEvent,
+  syncEvents,
   timeoutMs,
   watchJob,
 } from './commands/events.js'
@@ -122,6 +123,14 @@ export function buildProgram(): Command {
     .action(async (options, command: Command) => {
       const { out, api } = context(command)
       await listEvents(api(), out, options)
+    })
+  events
+    .command('sync')
+    .description('keep a copy: every event and a sync token, or (--since) every change since that token')
+    .option('--since <syncToken>', 'the syncToken the last sync printed')
+    .action(async (options: { since?: string }, command: Command) => {
+      const { out, api } = context(command)
+      await syncEvents(api(), out, options.since)
     })
   events
     .command('show')

@@ -130,3 +130,42 @@ export async function deleteEvent(api: ApiClient, out: Output, id: string, optio
   const answer = await api.delete<Accepted>(`/v1/events/${encodeURIComponent(id)}`)
   await accepted(api, out, answer.body, options)
 }
+
+/** A deleted event, as a sync answers it. */
+interface Tombstone {
+  id: string
+  deleted: true
+  deletedAt: string
+}
+
+/**
+ * The polling protocol (README: "How to keep a copy of the calendar"): without `token`, lists every event
+ * (all pages); with it, every change since (events in their state now, deletions as tombstones). Either way
+ * the answer ends with the `syncToken` to pass next time. A 410 (token expired or unknown) means: list again.
+ */
+export async function syncEvents(api: ApiClient, out: Output, token: string | undefined): Promise<void> {
+  const items: (WireEvent | Tombstone)[] = []
+  let nextCursor: string | null = null
+  let syncToken: string | null = null
+  do {
+    const query = new URLSearchParams({ limit: '500' })
+    if (token) query.set('syncToken', token)
+    if (nextCursor) query.set('cursor', nextCursor)
+    const page = await api.get<{
+      items: (WireEvent | Tombstone)[]
+      nextCursor: string | null
+      syncToken?: string
+    }>(`/v1/events?${query}`)
+    items.push(...page.body.items)
+    nextCursor = page.body.nextCursor
+    syncToken = page.body.syncToken ?? null
+  } while (nextCursor)
+  out.result({ items, syncToken }, () =>
+    [
+      ...items.map((item) =>
+        'deleted' in item ? `${item.id}  deleted at ${item.deletedAt}` : eventLine(item),
+      ),
+      `syncToken ${syncToken}`,
+    ].join('\n'),
+  )
+}
