@@ -1,4 +1,3 @@
-import { toEventResource, toIntervalResource } from '@scheduler/contract'
 import {
   DAY_MS,
   type EventRecord,
@@ -10,15 +9,14 @@ import {
   planningRange,
   requiredEmails,
 } from '@scheduler/core'
-import { newId } from '@scheduler/jobs'
 import {
   busyTimesByEmail,
-  type OutboxMessage,
   RevisionMovedError,
   StaleJobError,
   type Store,
   type StorePlan,
 } from '@scheduler/store'
+import { outboxMessageOf } from './processors/job-failure.js'
 
 export type EngineStore = Pick<
   Store,
@@ -59,19 +57,7 @@ export function toStorePlan(calendarId: string, job: JobRecord, plan: JobPlan, n
     upserts: plan.upserts,
     deletions: plan.deletions,
     job: { ...plan.job, finishedAt: now },
-    messages: plan.notifications.map((notification) => ({
-      id: newId('msg'),
-      calendarId,
-      type: notification.type,
-      eventId: notification.event.id,
-      data: {
-        event: toEventResource(notification.event, now),
-        sequence: notification.event.sequence,
-        previous: notification.previous && toIntervalResource(notification.previous),
-      },
-      createdAt: now,
-      dispatchedAt: null,
-    })) satisfies OutboxMessage[],
+    messages: plan.notifications.map((notification) => outboxMessageOf(notification, now)),
   }
 }
 
