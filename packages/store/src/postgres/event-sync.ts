@@ -11,7 +11,7 @@ import {
   SyncTokenExpiredError,
 } from '../port.js'
 import { decodeSyncCursor, decodeSyncToken, encodeSyncCursor, encodeSyncToken } from '../sync-token.js'
-import { isUnavailable, mapError } from './connection.js'
+import { inTransaction } from './connection.js'
 import { type EventRow, eventToRecord, toTimestamp } from './rows.js'
 
 // How reads know what they have seen. Every write to `events` leaves a row in `event_changes` with its
@@ -35,28 +35,10 @@ interface Horizon {
  * `pg_current_snapshot()` is that snapshot.
  */
 async function inSnapshot<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  let client: pg.PoolClient
-  try {
-    client = await pool.connect()
-  } catch (error) {
-    throw mapError(error)
-  }
-  let broken: Error | undefined
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-    const result = await work(client)
-    await client.query('COMMIT')
-    return result
-  } catch (error) {
-    if (isUnavailable(error)) broken = error as Error
-    else
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken = rollbackError as Error
-      })
-    throw mapError(error)
-  } finally {
-    client.release(broken)
-  }
+  return inTransaction(pool, async (client) => {
+    await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
+    return work(client)
+  })
 }
 
 /** Whether `text` is a snapshot PostgreSQL accepts (the rules of its `pg_snapshot` input function). */
