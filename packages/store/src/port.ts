@@ -12,20 +12,36 @@ import type {
 } from '@scheduler/core'
 
 /**
- * The calendar store, in the domain's terms. Two adapters implement it (PostgreSQL, MongoDB) and one
- * conformance suite (`test/conformance.ts`) holds both to the same behaviour.
+ * The calendar store, in the domain's terms: the intersection of one port per aggregate below. Two adapters
+ * implement it (PostgreSQL, MongoDB), one file per aggregate each, and one conformance suite (`test/`, one
+ * file per aggregate) holds both to the same behaviour. Consumers narrow it to what they use, with
+ * `Pick<Store, …>` or a port.
  *
  * Writers: the API only calls `submit*`, webhook and attendee/attachment methods; the placement worker is the only
  * caller of `applyPlans` / `applyPlan`, the one way an event's placement changes. Every write that affects
  * placement bumps the calendar's revision (see `PlanBatch`).
  */
-export interface Store extends FeedTokenStore {
-  readonly kind: 'postgres' | 'mongodb'
+export interface Store
+  extends StoreConnection,
+    CalendarSettingsPort,
+    EventPort,
+    PlacementPort,
+    BusyTimePort,
+    AttachmentPort,
+    WebhookPort,
+    IdempotencyPort,
+    FeedTokenStore,
+    HousekeepingPort {}
+
+/** The connection every adapter holds. */
+export interface StoreConnection {
   /** Resolves when the store answers; rejects otherwise (used by /readyz). */
   ping(): Promise<void>
   close(): Promise<void>
+}
 
-  // Calendar settings
+/** Calendar settings (the placement policy of one calendar). */
+export interface CalendarSettingsPort {
   getCalendar(calendarId: string): Promise<CalendarSettings | null>
   /** Inserts the settings unless the calendar exists; answers what is stored. */
   ensureCalendar(initial: CalendarSettings): Promise<CalendarSettings>
@@ -33,8 +49,10 @@ export interface Store extends FeedTokenStore {
     settings: CalendarSettings,
     idempotency?: IdempotencyWrite,
   ): Promise<IdempotentResult<CalendarSettings>>
+}
 
-  // Intake: the API persists before it acknowledges
+/** Events and their jobs: intake (the API persists before it acknowledges), reads, sync, job state. */
+export interface EventPort {
   /**
    * Atomically: inserts `event` when given (a create), inserts `job` (state `queued`), and records the
    * idempotency key with the answer. When the key exists (unexpired) nothing is written and the stored
@@ -43,10 +61,6 @@ export interface Store extends FeedTokenStore {
    * or job with the same id.
    */
   submit(submission: Submission): Promise<IdempotentResult<{ job: JobRecord; event: EventRecord | null }>>
-  /** A stored, unexpired idempotency record for the key, if any. */
-  findIdempotency(calendarId: string, key: string, now: Instant): Promise<IdempotencyRecord | null>
-
-  // Reads
   getEvent(calendarId: string, id: string): Promise<EventRecord | null>
   /**
    * One page of a listing. Paging with `nextCursor` never skips an event that matches throughout: after
@@ -67,7 +81,6 @@ export interface Store extends FeedTokenStore {
   occupying(calendarId: string, range: Interval): Promise<EventRecord[]>
   getJob(calendarId: string, id: string): Promise<JobRecord | null>
 
-  // The placement worker
   /**
    * Marks a `queued` job `active` and answers it; answers a job in any other state unchanged
    * (so a redelivered job can be recognised as done); null when unknown.
@@ -75,6 +88,10 @@ export interface Store extends FeedTokenStore {
   startJob(calendarId: string, jobId: string): Promise<JobRecord | null>
   /** Jobs still `queued` or `active` that were created before `createdBefore`, oldest first (the reconciler). */
   unfinishedJobs(createdBefore: Instant, limit: number): Promise<JobRecord[]>
+}
+
+/** The placement worker's aggregate: the calendar it plans against and the plans it applies. */
+export interface PlacementPort {
   /**
    * Applies a plan in one transaction: every event write, every deletion, the job's final state and the
    * outbox messages. Rejects with `StaleJobError` when the job is already finished (a re-run changes nothing)
@@ -112,8 +129,10 @@ export interface Store extends FeedTokenStore {
     at: Instant,
     toMessage: (notification: Notification, at: Instant) => OutboxMessage,
   ): Promise<JobPlan | null>
+}
 
-  // Attendees' busy times (follow-up 1)
+/** Attendees' busy times (follow-up 1). */
+export interface BusyTimePort {
   /**
    * Replaces the attendee's busy times (the email compared lower-cased) and answers them, recording the
    * idempotency key with them when given (a stored, unexpired key answers its record and writes nothing).
@@ -127,8 +146,10 @@ export interface Store extends FeedTokenStore {
   getBusy(calendarId: string, email: string): Promise<Interval[]>
   /** The busy intervals of any of `emails` that overlap `range`. */
   busyOverlapping(calendarId: string, emails: string[], range: Interval): Promise<Interval[]>
+}
 
-  // Attachments (follow-up 2): direct writes, not placement jobs (they do not touch the calendar's time)
+/** Attachments (follow-up 2): direct writes, not placement jobs (they do not touch the calendar's time). */
+export interface AttachmentPort {
   /**
    * Stores an attachment of an existing event, and records the idempotency key with it when given (a
    * stored, unexpired key answers its record instead and stores nothing). Rejects with `EventNotFoundError`
@@ -158,8 +179,10 @@ export interface Store extends FeedTokenStore {
     id: string,
     idempotency?: IdempotencyWrite,
   ): Promise<IdempotentResult<boolean>>
+}
 
-  // Webhooks and their outbox (issue 4)
+/** Webhooks with their outbox and delivery log (issue 4). */
+export interface WebhookPort {
   createWebhook(
     webhook: WebhookRecord,
     idempotency?: IdempotencyWrite,
@@ -182,8 +205,16 @@ export interface Store extends FeedTokenStore {
   getMessage(id: string): Promise<OutboxMessage | null>
   recordDelivery(delivery: DeliveryRecord): Promise<void>
   listDeliveries(calendarId: string, webhookId: string, limit: number): Promise<DeliveryRecord[]>
+}
 
-  // Housekeeping
+/** Idempotency records (written with the write they answer, through each write's `IdempotencyWrite`). */
+export interface IdempotencyPort {
+  /** A stored, unexpired idempotency record for the key, if any. */
+  findIdempotency(calendarId: string, key: string, now: Instant): Promise<IdempotencyRecord | null>
+}
+
+/** The worker's housekeeping. */
+export interface HousekeepingPort {
   /** Removes idempotency records, finished jobs and dispatched messages older than `before`. */
   purgeExpired(before: Instant): Promise<void>
   /**

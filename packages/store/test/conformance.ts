@@ -71,9 +71,8 @@ export function conformanceSuite(
         await body(t, store)
       })
 
-    scenario('answers pings and names its kind', async (t, store) => {
+    scenario('answers pings', async (t, store) => {
       await t.resolves(store.ping())
-      t.ok(store.kind === 'postgres' || store.kind === 'mongodb')
     })
 
     scenario('calendar settings: ensure keeps the stored ones, put replaces them', async (t, store) => {

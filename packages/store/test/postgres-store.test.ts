@@ -6,7 +6,7 @@ import { openStore } from '../src/open-store.js'
 import { StoreUnavailableError } from '../src/port.js'
 import { MIGRATIONS } from '../src/postgres/migrations.js'
 import { createPostgresStore } from '../src/postgres/postgres-store.js'
-import { aJob, aPlan, aScheduledEvent, T0 } from './builders.js'
+import { aCalendar, aJob, aPlan, aScheduledEvent, T0 } from './builders.js'
 import { conformanceSuite } from './conformance.js'
 import { createFreshDatabase, databaseUrl, freshPostgres } from './helpers/fresh-postgres.js'
 
@@ -134,8 +134,14 @@ t.test('openStore picks the adapter by scheme', async (t) => {
   const url = await freshPostgres(t)
   for (const scheme of ['postgres', 'postgresql']) {
     const store = await openStore(url.replace(/^[a-z]+:/, `${scheme}:`))
-    t.equal(store.kind, 'postgres', scheme)
+    // The adapter is known by where it writes: a calendar it stores is a row of PostgreSQL's table.
+    await store.ensureCalendar(aCalendar({ id: `cal_${scheme}` }))
     await store.close()
+    const rows = await sql<{ calendar_id: string }>(
+      url,
+      `SELECT calendar_id FROM calendars WHERE calendar_id = 'cal_${scheme}'`,
+    )
+    t.equal(rows.length, 1, `${scheme}: the PostgreSQL adapter`)
   }
   await t.rejects(
     openStore('mysql://localhost/db'),

@@ -390,8 +390,6 @@ function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
   }
 
   const store: Store = {
-    kind: 'mongodb',
-
     ping: () =>
       guarded(async () => {
         await db.admin().ping()

@@ -136,8 +136,6 @@ function makePostgresStore(pool: pg.Pool): Store {
   }
 
   return {
-    kind: 'postgres',
-
     async ping() {
       await query('SELECT 1')
     },
