@@ -2,7 +2,7 @@ import pg from 'pg'
 import t from 'tap'
 import { SyncTokenExpiredError } from '../src/port.js'
 import { createPostgresStore } from '../src/postgres/postgres-store.js'
-import { EVENT_COLUMNS, eventFromRecord } from '../src/postgres/rows.js'
+import { EVENTS, eventToRow, insertRows } from '../src/postgres/rows.js'
 import { aJob, anEvent, DAY, T0 } from './builders.js'
 import { freshPostgres } from './helpers/fresh-postgres.js'
 
@@ -22,10 +22,7 @@ t.test('a change whose transaction began before the token and committed after it
   t.teardown(() => writer.end())
   const late = anEvent({ createdAt: T0 - DAY - 1000, updatedAt: T0 - DAY - 1000 })
   await writer.query('BEGIN')
-  await writer.query(
-    `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
-    eventFromRecord(late),
-  )
+  await insertRows(writer, EVENTS, [eventToRow(late)])
 
   // Meanwhile a poller lists everything and keeps the token, and a timestamp poller its watermark.
   const listed = await store.listEvents(CAL, { order: 'updated', limit: 50, now: NOW })

@@ -12,7 +12,7 @@ import {
 } from '../port.js'
 import { decodeSyncCursor, decodeSyncToken, encodeSyncCursor, encodeSyncToken } from '../sync-token.js'
 import { inTransaction } from './connection.js'
-import { type EventRow, eventToRecord, toTimestamp } from './rows.js'
+import { type EventRow, eventFromRow, toTimestamp } from './rows.js'
 
 // How reads know what they have seen. Every write to `events` leaves a row in `event_changes` with its
 // transaction's id (migration 3's trigger). A `pg_snapshot` ("xmin:xmax:xip,…") says exactly which
@@ -195,7 +195,7 @@ export async function syncEventsPage(
       .map((row) =>
         row.id === null
           ? { kind: 'deleted', id: row.changed_id, deletedAt: (row.deleted_at ?? new Date()).getTime() }
-          : { kind: 'event', event: eventToRecord(row) },
+          : { kind: 'event', event: eventFromRow(row) },
       )
     if (rows.length > limit) {
       const afterId = (rows[limit - 1] as { changed_id: string }).changed_id
@@ -239,7 +239,7 @@ async function selectEvents(
   query: { text: string; params: unknown[] },
 ): Promise<EventRecord[]> {
   const result = await client.query<EventRow>(query.text, query.params)
-  return result.rows.map(eventToRecord)
+  return result.rows.map(eventFromRow)
 }
 
 /** Bind parameters, each typed where it is used. */

@@ -1,13 +1,8 @@
-import type pg from 'pg'
-import type {
-  FeedTokenRecord,
-  FeedTokenStore,
-  IdempotencyRecord,
-  IdempotencyWrite,
-  IdempotentResult,
-} from '../port.js'
-import { inTransaction, type Queryable } from './connection.js'
-import { toTimestamp } from './rows.js'
+import type { FeedTokenRecord, FeedTokenStore, IdempotentResult } from '../port.js'
+import { inTransaction } from './connection.js'
+import type { PostgresContext } from './postgres-context.js'
+import { claimIdempotency, deleteIdempotently } from './postgres-idempotency.js'
+import { insertRows, type RowOf, table, toTimestamp } from './rows.js'
 
 export interface FeedTokenRow {
   calendar_id: string
@@ -17,7 +12,16 @@ export interface FeedTokenRow {
   created_at: Date
 }
 
-export function feedTokenToRecord(row: FeedTokenRow): FeedTokenRecord {
+/** The feed_tokens table: every column of `FeedTokenRow`, written by name. */
+export const FEED_TOKENS = table<FeedTokenRow>('feed_tokens', {
+  calendar_id: true,
+  id: true,
+  label: true,
+  token_hash: true,
+  created_at: true,
+})
+
+export function feedTokenFromRow(row: FeedTokenRow): FeedTokenRecord {
   return {
     id: row.id,
     calendarId: row.calendar_id,
@@ -27,40 +31,25 @@ export function feedTokenToRecord(row: FeedTokenRow): FeedTokenRecord {
   }
 }
 
-export function feedTokenFromRecord(token: FeedTokenRecord): unknown[] {
-  return [token.calendarId, token.id, token.label, token.tokenHash, toTimestamp(token.createdAt)]
-}
-
-/** What the feed-token methods borrow from the store they are part of. */
-export interface PostgresFeedTokenDeps {
-  pool: pg.Pool
-  query: <R extends pg.QueryResultRow>(text: string, params?: unknown[]) => Promise<R[]>
-  claimIdempotency: (
-    client: Queryable,
-    calendarId: string,
-    write: IdempotencyWrite | undefined,
-  ) => Promise<IdempotencyRecord | null>
-  deleteIdempotently: (
-    pool: pg.Pool,
-    calendarId: string,
-    write: IdempotencyWrite | undefined,
-    remove: (client: Queryable) => Promise<boolean>,
-  ) => Promise<IdempotentResult<boolean>>
+export function feedTokenToRow(token: FeedTokenRecord): RowOf<typeof FEED_TOKENS> {
+  return {
+    calendar_id: token.calendarId,
+    id: token.id,
+    label: token.label,
+    token_hash: token.tokenHash,
+    created_at: toTimestamp(token.createdAt),
+  }
 }
 
 /** The feed-token aggregate on PostgreSQL: table `feed_tokens` (migration 3). */
-export function makePostgresFeedTokens(deps: PostgresFeedTokenDeps): FeedTokenStore {
-  const { pool, query, claimIdempotency, deleteIdempotently } = deps
+export function makePostgresFeedTokens(context: PostgresContext): FeedTokenStore {
+  const { pool, query } = context
   return {
     async createFeedToken(token, idempotency) {
       return inTransaction(pool, async (client): Promise<IdempotentResult<FeedTokenRecord>> => {
         const replay = await claimIdempotency(client, token.calendarId, idempotency)
         if (replay !== null) return { kind: 'replay', record: replay }
-        await client.query(
-          `INSERT INTO feed_tokens (calendar_id, id, label, token_hash, created_at)
-           VALUES ($1, $2, $3, $4, $5)`,
-          feedTokenFromRecord(token),
-        )
+        await insertRows(client, FEED_TOKENS, [feedTokenToRow(token)])
         return { kind: 'done', value: token }
       })
     },
@@ -70,12 +59,12 @@ export function makePostgresFeedTokens(deps: PostgresFeedTokenDeps): FeedTokenSt
         'SELECT * FROM feed_tokens WHERE calendar_id = $1 ORDER BY created_at, id',
         [calendarId],
       )
-      return rows.map(feedTokenToRecord)
+      return rows.map(feedTokenFromRow)
     },
 
     async findFeedTokenByHash(tokenHash) {
       const rows = await query<FeedTokenRow>('SELECT * FROM feed_tokens WHERE token_hash = $1', [tokenHash])
-      return rows[0] === undefined ? null : feedTokenToRecord(rows[0])
+      return rows[0] === undefined ? null : feedTokenFromRow(rows[0])
     },
 
     async deleteFeedToken(calendarId, id, idempotency) {

@@ -4,6 +4,7 @@ import type {
   EventRecord,
   Failure,
   Instant,
+  Interval,
   JobRecord,
   Placement,
   PlacementWindow,
@@ -17,6 +18,11 @@ import type {
   OutboxMessage,
   WebhookRecord,
 } from '../port.js'
+
+import type { Queryable } from './connection.js'
+
+// Bind parameters per statement are limited to 65535; multi-row inserts are cut into chunks of this many rows.
+const ROWS_PER_INSERT = 500
 
 // Rows as the driver answers them: timestamptz as Date, jsonb parsed, integer as number.
 // Parameters go the other way: instants as ISO strings, JSON as text (the driver would turn a JS array
@@ -38,12 +44,80 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value ?? null)
 }
 
+/** A value bound to a statement parameter (see above for how instants and JSON are passed). */
+export type Param = string | number | boolean | null | Buffer
+
+/** A table and every column it is written with, each once. */
+export interface Table<Column extends string> {
+  readonly name: string
+  readonly columns: readonly Column[]
+}
+
+/** The values of one row to write into `T`, one per column, by name. */
+export type RowOf<T extends Table<string>> = T extends Table<infer Column> ? Record<Column, Param> : never
+
+/**
+ * A table written with every column of `Row`: `all` names each exactly once (a missing or an unknown column
+ * does not compile), and rows are bound by name, so the order of columns never matters.
+ */
+export function table<Row>(name: string, all: Record<keyof Row & string, true>): Table<keyof Row & string> {
+  return { name, columns: Object.keys(all) as (keyof Row & string)[] }
+}
+
+/**
+ * Inserts `rows` into `table`, `ROWS_PER_INSERT` rows per statement (bind parameters per statement are
+ * limited to 65535), each value bound to its column by name; `onConflict` is appended to every statement.
+ */
+export async function insertRows<Column extends string>(
+  client: Queryable,
+  table: Table<Column>,
+  rows: Record<Column, Param>[],
+  onConflict = '',
+): Promise<void> {
+  const { columns } = table
+  for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
+    const chunk = rows.slice(from, from + ROWS_PER_INSERT)
+    const values = chunk.map((_, i) => `(${placeholders(columns.length, i * columns.length)})`).join(', ')
+    await client.query(
+      `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES ${values} ${onConflict}`,
+      chunk.flatMap((row) => valuesOf(table, row)),
+    )
+  }
+}
+
+/** The values of `row` in the order of `table.columns`, for a statement that lists the columns so. */
+export function valuesOf<Column extends string>(table: Table<Column>, row: Record<Column, Param>): Param[] {
+  return table.columns.map((column) => row[column])
+}
+
+/** `$offset+1, …, $offset+count` */
+export function placeholders(count: number, offset = 0): string {
+  return Array.from({ length: count }, (_, i) => `$${offset + i + 1}`).join(', ')
+}
+
+/** `column = EXCLUDED.column` for every column of `table` but `keys`: an upsert's update of the whole row. */
+export function updatesExcept<Column extends string>(table: Table<Column>, keys: readonly Column[]): string {
+  return table.columns
+    .filter((column) => !keys.includes(column))
+    .map((column) => `${column} = EXCLUDED.${column}`)
+    .join(', ')
+}
+
+export interface IntervalRow {
+  start_at: Date
+  end_at: Date
+}
+
+export function intervalFromRow(row: IntervalRow): Interval {
+  return { start: row.start_at.getTime(), end: row.end_at.getTime() }
+}
+
 export interface CalendarRow {
   calendar_id: string
   settings: CalendarSettings
 }
 
-export function calendarToRecord(row: CalendarRow): CalendarSettings {
+export function calendarFromRow(row: CalendarRow): CalendarSettings {
   return { ...row.settings, id: row.calendar_id }
 }
 
@@ -70,31 +144,31 @@ export interface EventRow {
   updated_at: Date
 }
 
-/** The events table's columns, in the order of `eventFromRecord`'s values. */
-export const EVENT_COLUMNS = [
-  'calendar_id',
-  'id',
-  'title',
-  'description',
-  'location',
-  'attendees',
-  'duration_minutes',
-  'placement',
-  'placement_window',
-  'requested_start',
-  'start_at',
-  'end_at',
-  'status',
-  'failure',
-  'attendee_conflicts',
-  'outside_working_hours',
-  'version',
-  'sequence',
-  'created_at',
-  'updated_at',
-] as const
+/** The events table: every column of `EventRow`, written by name. */
+export const EVENTS = table<EventRow>('events', {
+  calendar_id: true,
+  id: true,
+  title: true,
+  description: true,
+  location: true,
+  attendees: true,
+  duration_minutes: true,
+  placement: true,
+  placement_window: true,
+  requested_start: true,
+  start_at: true,
+  end_at: true,
+  status: true,
+  failure: true,
+  attendee_conflicts: true,
+  outside_working_hours: true,
+  version: true,
+  sequence: true,
+  created_at: true,
+  updated_at: true,
+})
 
-export function eventToRecord(row: EventRow): EventRecord {
+export function eventFromRow(row: EventRow): EventRecord {
   return {
     id: row.id,
     calendarId: row.calendar_id,
@@ -119,29 +193,29 @@ export function eventToRecord(row: EventRow): EventRecord {
   }
 }
 
-export function eventFromRecord(event: EventRecord): unknown[] {
-  return [
-    event.calendarId,
-    event.id,
-    event.title,
-    event.description,
-    event.location,
-    toJson(event.attendees),
-    event.durationMinutes,
-    event.placement,
-    event.window === null ? null : toJson(event.window),
-    toTimestamp(event.requestedStart),
-    toTimestamp(event.start),
-    toTimestamp(event.end),
-    event.status,
-    event.failure === null ? null : toJson(event.failure),
-    toJson(event.attendeeConflicts),
-    event.outsideWorkingHours,
-    event.version,
-    event.sequence,
-    toTimestamp(event.createdAt),
-    toTimestamp(event.updatedAt),
-  ]
+export function eventToRow(event: EventRecord): RowOf<typeof EVENTS> {
+  return {
+    calendar_id: event.calendarId,
+    id: event.id,
+    title: event.title,
+    description: event.description,
+    location: event.location,
+    attendees: toJson(event.attendees),
+    duration_minutes: event.durationMinutes,
+    placement: event.placement,
+    placement_window: event.window === null ? null : toJson(event.window),
+    requested_start: toTimestamp(event.requestedStart),
+    start_at: toTimestamp(event.start),
+    end_at: toTimestamp(event.end),
+    status: event.status,
+    failure: event.failure === null ? null : toJson(event.failure),
+    attendee_conflicts: toJson(event.attendeeConflicts),
+    outside_working_hours: event.outsideWorkingHours,
+    version: event.version,
+    sequence: event.sequence,
+    created_at: toTimestamp(event.createdAt),
+    updated_at: toTimestamp(event.updatedAt),
+  }
 }
 
 export interface JobRow {
@@ -157,20 +231,21 @@ export interface JobRow {
   finished_at: Date | null
 }
 
-export const JOB_COLUMNS = [
-  'calendar_id',
-  'id',
-  'type',
-  'event_id',
-  'state',
-  'payload',
-  'outcome',
-  'error',
-  'created_at',
-  'finished_at',
-] as const
+/** The jobs table: every column of `JobRow`, written by name. */
+export const JOBS = table<JobRow>('jobs', {
+  calendar_id: true,
+  id: true,
+  type: true,
+  event_id: true,
+  state: true,
+  payload: true,
+  outcome: true,
+  error: true,
+  created_at: true,
+  finished_at: true,
+})
 
-export function jobToRecord(row: JobRow): JobRecord {
+export function jobFromRow(row: JobRow): JobRecord {
   return {
     id: row.id,
     calendarId: row.calendar_id,
@@ -185,19 +260,19 @@ export function jobToRecord(row: JobRow): JobRecord {
   }
 }
 
-export function jobFromRecord(job: JobRecord): unknown[] {
-  return [
-    job.calendarId,
-    job.id,
-    job.type,
-    job.eventId,
-    job.state,
-    toJson(job.payload),
-    job.outcome === null ? null : toJson(job.outcome),
-    job.error === null ? null : toJson(job.error),
-    toTimestamp(job.createdAt),
-    toTimestamp(job.finishedAt),
-  ]
+export function jobToRow(job: JobRecord): RowOf<typeof JOBS> {
+  return {
+    calendar_id: job.calendarId,
+    id: job.id,
+    type: job.type,
+    event_id: job.eventId,
+    state: job.state,
+    payload: toJson(job.payload),
+    outcome: job.outcome === null ? null : toJson(job.outcome),
+    error: job.error === null ? null : toJson(job.error),
+    created_at: toTimestamp(job.createdAt),
+    finished_at: toTimestamp(job.finishedAt),
+  }
 }
 
 export interface IdempotencyRow {
@@ -208,7 +283,7 @@ export interface IdempotencyRow {
   created_at: Date
 }
 
-export function idempotencyToRecord(row: IdempotencyRow): IdempotencyRecord {
+export function idempotencyFromRow(row: IdempotencyRow): IdempotencyRecord {
   return {
     calendarId: row.calendar_id,
     key: row.key,
@@ -228,7 +303,7 @@ export interface WebhookRow {
   created_at: Date
 }
 
-export function webhookToRecord(row: WebhookRow): WebhookRecord {
+export function webhookFromRow(row: WebhookRow): WebhookRecord {
   return {
     id: row.id,
     calendarId: row.calendar_id,
@@ -240,16 +315,27 @@ export function webhookToRecord(row: WebhookRow): WebhookRecord {
   }
 }
 
-export function webhookFromRecord(webhook: WebhookRecord): unknown[] {
-  return [
-    webhook.calendarId,
-    webhook.id,
-    webhook.url,
-    toJson(webhook.events),
-    webhook.description,
-    webhook.secret,
-    toTimestamp(webhook.createdAt),
-  ]
+/** The webhooks table: every column of `WebhookRow`, written by name. */
+export const WEBHOOKS = table<WebhookRow>('webhooks', {
+  calendar_id: true,
+  id: true,
+  url: true,
+  events: true,
+  description: true,
+  secret: true,
+  created_at: true,
+})
+
+export function webhookToRow(webhook: WebhookRecord): RowOf<typeof WEBHOOKS> {
+  return {
+    calendar_id: webhook.calendarId,
+    id: webhook.id,
+    url: webhook.url,
+    events: toJson(webhook.events),
+    description: webhook.description,
+    secret: webhook.secret,
+    created_at: toTimestamp(webhook.createdAt),
+  }
 }
 
 export interface MessageRow {
@@ -262,17 +348,18 @@ export interface MessageRow {
   dispatched_at: Date | null
 }
 
-export const MESSAGE_COLUMNS = [
-  'id',
-  'calendar_id',
-  'type',
-  'event_id',
-  'data',
-  'created_at',
-  'dispatched_at',
-] as const
+/** The outbox_messages table: every column of `MessageRow`, written by name (`position` is generated). */
+export const MESSAGES = table<MessageRow>('outbox_messages', {
+  id: true,
+  calendar_id: true,
+  type: true,
+  event_id: true,
+  data: true,
+  created_at: true,
+  dispatched_at: true,
+})
 
-export function messageToRecord(row: MessageRow): OutboxMessage {
+export function messageFromRow(row: MessageRow): OutboxMessage {
   return {
     id: row.id,
     calendarId: row.calendar_id,
@@ -284,16 +371,16 @@ export function messageToRecord(row: MessageRow): OutboxMessage {
   }
 }
 
-export function messageFromRecord(message: OutboxMessage): unknown[] {
-  return [
-    message.id,
-    message.calendarId,
-    message.type,
-    message.eventId,
-    toJson(message.data),
-    toTimestamp(message.createdAt),
-    toTimestamp(message.dispatchedAt),
-  ]
+export function messageToRow(message: OutboxMessage): RowOf<typeof MESSAGES> {
+  return {
+    id: message.id,
+    calendar_id: message.calendarId,
+    type: message.type,
+    event_id: message.eventId,
+    data: toJson(message.data),
+    created_at: toTimestamp(message.createdAt),
+    dispatched_at: toTimestamp(message.dispatchedAt),
+  }
 }
 
 export interface DeliveryRow {
@@ -310,21 +397,22 @@ export interface DeliveryRow {
   at: Date
 }
 
-export const DELIVERY_COLUMNS = [
-  'id',
-  'calendar_id',
-  'webhook_id',
-  'message_id',
-  'type',
-  'event_id',
-  'attempt',
-  'status',
-  'response_status',
-  'error',
-  'at',
-] as const
+/** The webhook_deliveries table: every column of `DeliveryRow`, written by name (`position` is generated). */
+export const DELIVERIES = table<DeliveryRow>('webhook_deliveries', {
+  id: true,
+  calendar_id: true,
+  webhook_id: true,
+  message_id: true,
+  type: true,
+  event_id: true,
+  attempt: true,
+  status: true,
+  response_status: true,
+  error: true,
+  at: true,
+})
 
-export function deliveryToRecord(row: DeliveryRow): DeliveryRecord {
+export function deliveryFromRow(row: DeliveryRow): DeliveryRecord {
   return {
     id: row.id,
     calendarId: row.calendar_id,
@@ -340,20 +428,20 @@ export function deliveryToRecord(row: DeliveryRow): DeliveryRecord {
   }
 }
 
-export function deliveryFromRecord(delivery: DeliveryRecord): unknown[] {
-  return [
-    delivery.id,
-    delivery.calendarId,
-    delivery.webhookId,
-    delivery.messageId,
-    delivery.type,
-    delivery.eventId,
-    delivery.attempt,
-    delivery.status,
-    delivery.responseStatus,
-    delivery.error,
-    toTimestamp(delivery.at),
-  ]
+export function deliveryToRow(delivery: DeliveryRecord): RowOf<typeof DELIVERIES> {
+  return {
+    id: delivery.id,
+    calendar_id: delivery.calendarId,
+    webhook_id: delivery.webhookId,
+    message_id: delivery.messageId,
+    type: delivery.type,
+    event_id: delivery.eventId,
+    attempt: delivery.attempt,
+    status: delivery.status,
+    response_status: delivery.responseStatus,
+    error: delivery.error,
+    at: toTimestamp(delivery.at),
+  }
 }
 
 export interface AttachmentRow {
@@ -368,19 +456,23 @@ export interface AttachmentRow {
   created_at: Date
 }
 
-/** The attachments table's columns except the content, in the order of `attachmentFromRecord`'s values. */
-export const ATTACHMENT_COLUMNS = [
-  'calendar_id',
-  'event_id',
-  'id',
-  'filename',
-  'content_type',
-  'size',
-  'sha256',
-  'created_at',
-] as const
+/** The attachments table: every column of `AttachmentRow` and the content, written by name. */
+export const ATTACHMENTS = table<AttachmentRow & { content: Buffer }>('attachments', {
+  calendar_id: true,
+  event_id: true,
+  id: true,
+  filename: true,
+  content_type: true,
+  size: true,
+  sha256: true,
+  created_at: true,
+  content: true,
+})
 
-export function attachmentToRecord(row: AttachmentRow): AttachmentRecord {
+/** The attachments table's columns except the content (what a listing reads). */
+export const ATTACHMENT_COLUMNS = ATTACHMENTS.columns.filter((column) => column !== 'content')
+
+export function attachmentFromRow(row: AttachmentRow): AttachmentRecord {
   return {
     id: row.id,
     calendarId: row.calendar_id,
@@ -393,15 +485,16 @@ export function attachmentToRecord(row: AttachmentRow): AttachmentRecord {
   }
 }
 
-export function attachmentFromRecord(attachment: AttachmentRecord): unknown[] {
-  return [
-    attachment.calendarId,
-    attachment.eventId,
-    attachment.id,
-    attachment.filename,
-    attachment.contentType,
-    attachment.size,
-    attachment.sha256,
-    toTimestamp(attachment.createdAt),
-  ]
+export function attachmentToRow(attachment: AttachmentRecord, content: Buffer): RowOf<typeof ATTACHMENTS> {
+  return {
+    calendar_id: attachment.calendarId,
+    event_id: attachment.eventId,
+    id: attachment.id,
+    filename: attachment.filename,
+    content_type: attachment.contentType,
+    size: attachment.size,
+    sha256: attachment.sha256,
+    created_at: toTimestamp(attachment.createdAt),
+    content,
+  }
 }

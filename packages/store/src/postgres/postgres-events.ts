@@ -1,0 +1,91 @@
+import type { EventPort, Submission } from '../port.js'
+import { inTransaction } from './connection.js'
+import { listEventsPage, syncEventsPage } from './event-sync.js'
+import type { PostgresContext } from './postgres-context.js'
+import { claimIdempotency } from './postgres-idempotency.js'
+import {
+  EVENTS,
+  type EventRow,
+  eventFromRow,
+  eventToRow,
+  insertRows,
+  JOBS,
+  type JobRow,
+  jobFromRow,
+  jobToRow,
+  toTimestamp,
+} from './rows.js'
+
+/** The events-and-jobs aggregate on PostgreSQL: intake, reads, sync (tables `events`, `jobs`, the change log). */
+export function makePostgresEvents(context: PostgresContext): EventPort {
+  const { pool, query } = context
+  return {
+    async submit(submission: Submission) {
+      const { calendarId, job, event, idempotency } = submission
+      return inTransaction(pool, async (client): Promise<Awaited<ReturnType<EventPort['submit']>>> => {
+        const replay = await claimIdempotency(client, calendarId, idempotency)
+        if (replay !== null) return { kind: 'replay', record: replay }
+        if (event !== undefined) await insertRows(client, EVENTS, [eventToRow(event)])
+        await insertRows(client, JOBS, [jobToRow(job)])
+        return { kind: 'done', value: { job, event: event ?? null } }
+      })
+    },
+
+    async getEvent(calendarId, id) {
+      const rows = await query<EventRow>('SELECT * FROM events WHERE calendar_id = $1 AND id = $2', [
+        calendarId,
+        id,
+      ])
+      return rows[0] === undefined ? null : eventFromRow(rows[0])
+    },
+
+    async listEvents(calendarId, listQuery) {
+      return listEventsPage(pool, calendarId, listQuery)
+    },
+
+    async syncEvents(calendarId, syncQuery) {
+      return syncEventsPage(pool, calendarId, syncQuery)
+    },
+
+    async occupying(calendarId, range) {
+      if (range.end < range.start) return []
+      const rows = await query<EventRow>(
+        `SELECT * FROM events
+         WHERE calendar_id = $1 AND status = 'scheduled'
+           AND tstzrange(start_at, end_at, '[)') && tstzrange($2::timestamptz, $3::timestamptz, '[)')
+         ORDER BY start_at, id`,
+        [calendarId, toTimestamp(range.start), toTimestamp(range.end)],
+      )
+      return rows.map(eventFromRow)
+    },
+
+    async getJob(calendarId, id) {
+      const rows = await query<JobRow>('SELECT * FROM jobs WHERE calendar_id = $1 AND id = $2', [
+        calendarId,
+        id,
+      ])
+      return rows[0] === undefined ? null : jobFromRow(rows[0])
+    },
+
+    async startJob(calendarId, jobId) {
+      const started = await query<JobRow>(
+        `UPDATE jobs SET state = 'active' WHERE calendar_id = $1 AND id = $2 AND state = 'queued'
+         RETURNING *`,
+        [calendarId, jobId],
+      )
+      const row =
+        started[0] ??
+        (await query<JobRow>('SELECT * FROM jobs WHERE calendar_id = $1 AND id = $2', [calendarId, jobId]))[0]
+      return row === undefined ? null : jobFromRow(row)
+    },
+
+    async unfinishedJobs(createdBefore, limit) {
+      const rows = await query<JobRow>(
+        `SELECT * FROM jobs WHERE state IN ('queued', 'active') AND created_at < $1
+         ORDER BY created_at, id LIMIT $2`,
+        [toTimestamp(createdBefore), limit],
+      )
+      return rows.map(jobFromRow)
+    },
+  }
+}
