@@ -1,6 +1,8 @@
-import type { ClientSession, Db } from 'mongodb'
-import type { FeedTokenRecord, FeedTokenStore, IdempotencyWrite, IdempotentResult } from '../port.js'
+import type { Db } from 'mongodb'
+import type { FeedTokenRecord, FeedTokenStore } from '../port.js'
+import type { MongoContext } from './mongo-context.js'
 import { guarded } from './mongo-errors.js'
+import type { IdempotentWrites } from './mongo-idempotency.js'
 
 /** A feed token as MongoDB stores it: `_id` is the token's id; `calendarId` scopes every query. */
 export interface FeedTokenDocument {
@@ -44,25 +46,10 @@ export async function createFeedTokenIndexes(db: Db): Promise<void> {
   ])
 }
 
-/** What the feed-token methods borrow from the store they are part of (its idempotent transactions). */
-export interface MongoFeedTokenDeps {
-  db: Db
-  idempotently: <T>(
-    calendarId: string,
-    write: IdempotencyWrite | undefined,
-    work: (session: ClientSession) => Promise<T>,
-  ) => Promise<IdempotentResult<T>>
-  deleteIdempotently: <T>(
-    calendarId: string,
-    write: IdempotencyWrite | undefined,
-    remove: (session: ClientSession) => Promise<T | null>,
-  ) => Promise<IdempotentResult<T | null>>
-}
-
 /** The feed-token aggregate on MongoDB: collection `feed_tokens`. */
-export function makeMongoFeedTokens(deps: MongoFeedTokenDeps): FeedTokenStore {
-  const { idempotently, deleteIdempotently } = deps
-  const tokens = feedTokenCollection(deps.db)
+export function makeMongoFeedTokens(context: MongoContext & IdempotentWrites): FeedTokenStore {
+  const { idempotently, deleteIdempotently } = context
+  const tokens = feedTokenCollection(context.db)
   return {
     createFeedToken: (token, write) =>
       guarded(() =>
