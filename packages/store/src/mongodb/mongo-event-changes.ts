@@ -98,6 +98,7 @@ export function makeEventChangeLog(collections: EventChangeCollections) {
     return counter
   }
 
+  const reads: ChangeReads = { changes, counterOf }
   return {
     /** Call before the transaction that will record changes of these calendars. */
     async prepare(calendarIds: Iterable<string>): Promise<void> {
@@ -137,166 +138,20 @@ export function makeEventChangeLog(collections: EventChangeCollections) {
     },
 
     /** One page of a listing (run in a snapshot transaction): sort keys first, then changes since it began. */
-    async listPage(
+    listPage: (
       session: ClientSession,
       events: Collection<EventDocument>,
       calendarId: string,
       query: EventListQuery,
-    ): Promise<EventPage> {
-      const cursor = query.cursor === undefined ? undefined : decodeListCursor(query.cursor, query.order)
-      const limit = Math.max(1, Math.floor(query.limit))
-      const counter = await counterOf(calendarId, session)
-      if (cursor !== undefined && !isPosition(cursor.since))
-        throw new InvalidCursorError('The cursor is malformed')
-      if (cursor !== undefined && !isAnswerable(cursor.since, counter)) {
-        throw new SyncTokenExpiredError('The listing began before the change history kept; list again')
-      }
-      const since = cursor?.since ?? String(counter.position)
-      // The changes phase answers the changes up to the position it began at; later ones go to the next sync.
-      const until = cursor?.phase === 'changes' ? cursor.until : String(counter.position)
-      if (!isPosition(until)) throw new InvalidCursorError('The cursor is malformed')
-      // The events changed since the listing began (none when it begins in this snapshot).
-      const changedIds =
-        cursor === undefined
-          ? []
-          : await changes.distinct(
-              'eventId',
-              { calendarId, position: { $gt: Number(since), $lte: Number(until) } },
-              { session },
-            )
-      const items: EventRecord[] = []
-      let afterId: string | null = null
-      if (cursor === undefined || cursor.phase === 'keys') {
-        // Changed events are left to the changes that end the listing: each shows up at most twice (once
-        // before its change, once after), an unchanged one exactly once.
-        const filter = listFilter(calendarId, query, cursor?.keys)
-        const documents = await events
-          .find(
-            changedIds.length === 0
-              ? filter
-              : { $and: [filter, { _id: { $nin: changedIds.map((id) => eventKey(calendarId, id)) } }] },
-            { session },
-          )
-          .sort(listSort(query.order))
-          .limit(limit + 1)
-          .toArray()
-        const rows = documents.map(eventFromDocument)
-        if (rows.length > limit) {
-          const page = rows.slice(0, limit)
-          const keys = cursorKeysOf(page.at(-1) as EventRecord, query.order)
-          return {
-            items: page,
-            nextCursor: encodeListCursor({ phase: 'keys', since, keys }),
-            syncToken: null,
-          }
-        }
-        items.push(...rows)
-      } else {
-        afterId = cursor.afterId
-      }
-      if (cursor !== undefined) {
-        const room = limit - items.length
-        const idFilter: Filter<EventDocument> = {
-          _id: {
-            $in: changedIds.map((id) => eventKey(calendarId, id)),
-            ...(afterId === null ? {} : { $gt: eventKey(calendarId, afterId) }),
-          },
-        }
-        const documents = await events
-          .find({ $and: [listFilter(calendarId, query), idFilter] }, { session })
-          .sort({ _id: 1 })
-          .limit(room + 1)
-          .toArray()
-        const changed = documents.map(eventFromDocument)
-        if (changed.length > room) {
-          items.push(...changed.slice(0, room))
-          const lastId = room === 0 ? afterId : (items.at(-1) as EventRecord).id
-          return {
-            items,
-            nextCursor: encodeListCursor({
-              phase: 'changes',
-              order: query.order,
-              since,
-              until,
-              afterId: lastId,
-            }),
-            syncToken: null,
-          }
-        }
-        items.push(...changed)
-      }
-      const syncToken = encodeSyncToken({ calendarId, epoch: counter.epoch, position: since })
-      return { items, nextCursor: null, syncToken }
-    },
+    ): Promise<EventPage> => listPage(reads, session, events, calendarId, query),
 
     /** One page of the changes since a sync token (run in a snapshot transaction), by event id. */
-    async syncPage(
+    syncPage: (
       session: ClientSession,
       events: Collection<EventDocument>,
       calendarId: string,
       query: EventSyncQuery,
-    ): Promise<EventChangePage> {
-      const point = decodeSyncToken(query.syncToken, calendarId)
-      const cursor = query.cursor === undefined ? undefined : decodeSyncCursor(query.cursor, query.syncToken)
-      if (cursor !== undefined && !isPosition(cursor.until)) {
-        throw new InvalidCursorError('The cursor is malformed')
-      }
-      const limit = Math.max(1, Math.floor(query.limit))
-      const counter = await counterOf(calendarId, session)
-      if (point.epoch !== counter.epoch) {
-        throw new SyncTokenExpiredError('The sync token was issued by another database')
-      }
-      if (!isAnswerable(point.position, counter)) {
-        throw new SyncTokenExpiredError('The sync token is older than the change history kept, or unknown')
-      }
-      const until = cursor?.until ?? String(counter.position)
-      const grouped = await changes
-        .aggregate<{ _id: string; deletedAt: Date | null }>(
-          [
-            {
-              $match: {
-                calendarId,
-                position: { $gt: Number(point.position), $lte: Number(until) },
-                ...(cursor === undefined ? {} : { eventId: { $gt: cursor.afterId } }),
-              },
-            },
-            {
-              $group: {
-                _id: '$eventId',
-                deletedAt: { $max: { $cond: ['$deleted', '$changedAt', null] } },
-              },
-            },
-            { $sort: { _id: 1 } },
-            { $limit: limit + 1 },
-          ],
-          { session },
-        )
-        .toArray()
-      const page = grouped.slice(0, limit)
-      const documents = await events
-        .find({ calendarId, _id: { $in: page.map((g) => eventKey(calendarId, g._id)) } }, { session })
-        .toArray()
-      const current = new Map(documents.map((d) => eventFromDocument(d)).map((e) => [e.id, e]))
-      const items: EventChange[] = page.map((g) => {
-        const event = current.get(g._id)
-        return event === undefined
-          ? { kind: 'deleted', id: g._id, deletedAt: (g.deletedAt ?? new Date()).getTime() }
-          : { kind: 'event', event }
-      })
-      if (grouped.length > limit) {
-        const afterId = (page.at(-1) as { _id: string })._id
-        return {
-          items,
-          nextCursor: encodeSyncCursor({ token: query.syncToken, until, afterId }),
-          syncToken: null,
-        }
-      }
-      return {
-        items,
-        nextCursor: null,
-        syncToken: encodeSyncToken({ calendarId, epoch: counter.epoch, position: until }),
-      }
-    },
+    ): Promise<EventChangePage> => syncPage(reads, session, events, calendarId, query),
 
     /**
      * Removes each calendar's changes recorded before `before` up to its oldest change kept, and raises its
@@ -326,6 +181,176 @@ export function makeEventChangeLog(collections: EventChangeCollections) {
 }
 
 export type EventChangeLog = ReturnType<typeof makeEventChangeLog>
+
+/** What a listing or a sync reads besides the events: the changes, and a calendar's counter. */
+interface ChangeReads {
+  changes: Collection<EventChangeDocument>
+  counterOf: (calendarId: string, session: ClientSession) => Promise<EventChangeCounterDocument>
+}
+
+/** One page of a listing (run in a snapshot transaction): sort keys first, then changes since it began. */
+async function listPage(
+  { changes, counterOf }: ChangeReads,
+  session: ClientSession,
+  events: Collection<EventDocument>,
+  calendarId: string,
+  query: EventListQuery,
+): Promise<EventPage> {
+  const cursor = query.cursor === undefined ? undefined : decodeListCursor(query.cursor, query.order)
+  const limit = Math.max(1, Math.floor(query.limit))
+  const counter = await counterOf(calendarId, session)
+  if (cursor !== undefined && !isPosition(cursor.since))
+    throw new InvalidCursorError('The cursor is malformed')
+  if (cursor !== undefined && !isAnswerable(cursor.since, counter)) {
+    throw new SyncTokenExpiredError('The listing began before the change history kept; list again')
+  }
+  const since = cursor?.since ?? String(counter.position)
+  // The changes phase answers the changes up to the position it began at; later ones go to the next sync.
+  const until = cursor?.phase === 'changes' ? cursor.until : String(counter.position)
+  if (!isPosition(until)) throw new InvalidCursorError('The cursor is malformed')
+  // The events changed since the listing began (none when it begins in this snapshot).
+  const changedIds =
+    cursor === undefined
+      ? []
+      : await changes.distinct(
+          'eventId',
+          { calendarId, position: { $gt: Number(since), $lte: Number(until) } },
+          { session },
+        )
+  const items: EventRecord[] = []
+  let afterId: string | null = null
+  if (cursor === undefined || cursor.phase === 'keys') {
+    // Changed events are left to the changes that end the listing: each shows up at most twice (once
+    // before its change, once after), an unchanged one exactly once.
+    const filter = listFilter(calendarId, query, cursor?.keys)
+    const documents = await events
+      .find(
+        changedIds.length === 0
+          ? filter
+          : { $and: [filter, { _id: { $nin: changedIds.map((id) => eventKey(calendarId, id)) } }] },
+        { session },
+      )
+      .sort(listSort(query.order))
+      .limit(limit + 1)
+      .toArray()
+    const rows = documents.map(eventFromDocument)
+    if (rows.length > limit) {
+      const page = rows.slice(0, limit)
+      const keys = cursorKeysOf(page.at(-1) as EventRecord, query.order)
+      return {
+        items: page,
+        nextCursor: encodeListCursor({ phase: 'keys', since, keys }),
+        syncToken: null,
+      }
+    }
+    items.push(...rows)
+  } else {
+    afterId = cursor.afterId
+  }
+  if (cursor !== undefined) {
+    const room = limit - items.length
+    const idFilter: Filter<EventDocument> = {
+      _id: {
+        $in: changedIds.map((id) => eventKey(calendarId, id)),
+        ...(afterId === null ? {} : { $gt: eventKey(calendarId, afterId) }),
+      },
+    }
+    const documents = await events
+      .find({ $and: [listFilter(calendarId, query), idFilter] }, { session })
+      .sort({ _id: 1 })
+      .limit(room + 1)
+      .toArray()
+    const changed = documents.map(eventFromDocument)
+    if (changed.length > room) {
+      items.push(...changed.slice(0, room))
+      const lastId = room === 0 ? afterId : (items.at(-1) as EventRecord).id
+      return {
+        items,
+        nextCursor: encodeListCursor({
+          phase: 'changes',
+          order: query.order,
+          since,
+          until,
+          afterId: lastId,
+        }),
+        syncToken: null,
+      }
+    }
+    items.push(...changed)
+  }
+  const syncToken = encodeSyncToken({ calendarId, epoch: counter.epoch, position: since })
+  return { items, nextCursor: null, syncToken }
+}
+
+/** One page of the changes since a sync token (run in a snapshot transaction), by event id. */
+async function syncPage(
+  { changes, counterOf }: ChangeReads,
+  session: ClientSession,
+  events: Collection<EventDocument>,
+  calendarId: string,
+  query: EventSyncQuery,
+): Promise<EventChangePage> {
+  const point = decodeSyncToken(query.syncToken, calendarId)
+  const cursor = query.cursor === undefined ? undefined : decodeSyncCursor(query.cursor, query.syncToken)
+  if (cursor !== undefined && !isPosition(cursor.until)) {
+    throw new InvalidCursorError('The cursor is malformed')
+  }
+  const limit = Math.max(1, Math.floor(query.limit))
+  const counter = await counterOf(calendarId, session)
+  if (point.epoch !== counter.epoch) {
+    throw new SyncTokenExpiredError('The sync token was issued by another database')
+  }
+  if (!isAnswerable(point.position, counter)) {
+    throw new SyncTokenExpiredError('The sync token is older than the change history kept, or unknown')
+  }
+  const until = cursor?.until ?? String(counter.position)
+  const grouped = await changes
+    .aggregate<{ _id: string; deletedAt: Date | null }>(
+      [
+        {
+          $match: {
+            calendarId,
+            position: { $gt: Number(point.position), $lte: Number(until) },
+            ...(cursor === undefined ? {} : { eventId: { $gt: cursor.afterId } }),
+          },
+        },
+        {
+          $group: {
+            _id: '$eventId',
+            deletedAt: { $max: { $cond: ['$deleted', '$changedAt', null] } },
+          },
+        },
+        { $sort: { _id: 1 } },
+        { $limit: limit + 1 },
+      ],
+      { session },
+    )
+    .toArray()
+  const page = grouped.slice(0, limit)
+  const documents = await events
+    .find({ calendarId, _id: { $in: page.map((g) => eventKey(calendarId, g._id)) } }, { session })
+    .toArray()
+  const current = new Map(documents.map((d) => eventFromDocument(d)).map((e) => [e.id, e]))
+  const items: EventChange[] = page.map((g) => {
+    const event = current.get(g._id)
+    return event === undefined
+      ? { kind: 'deleted', id: g._id, deletedAt: (g.deletedAt ?? new Date()).getTime() }
+      : { kind: 'event', event }
+  })
+  if (grouped.length > limit) {
+    const afterId = (page.at(-1) as { _id: string })._id
+    return {
+      items,
+      nextCursor: encodeSyncCursor({ token: query.syncToken, until, afterId }),
+      syncToken: null,
+    }
+  }
+  return {
+    items,
+    nextCursor: null,
+    syncToken: encodeSyncToken({ calendarId, epoch: counter.epoch, position: until }),
+  }
+}
 
 /**
  * The events collection's `_id` of an event: the one place here that knows the key's shape (sorting by it
