@@ -1,4 +1,4 @@
-import type { EventRecord } from '@scheduler/core'
+import type { EventRecord, JobRecord } from '@scheduler/core'
 import type { Test } from 'tap'
 import { OverlapError, RevisionMovedError, StaleJobError, type Store } from '../src/port.js'
 import {
@@ -9,14 +9,12 @@ import {
   anEvent,
   aPlan,
   aScheduledEvent,
+  DAY,
   HOUR,
   MINUTE,
   T0,
 } from './builders.js'
-
-const CAL = 'default'
-
-type Scenario = (title: string, body: (t: Test, store: Store) => Promise<void>) => unknown
+import { aCreate, CAL, OTHER, rejectsWith, type Scenario, seed } from './conformance-support.js'
 
 /** A pending event and its queued create job, stored as the API stores them. */
 async function submitted(store: Store, event: EventRecord = anEvent()) {
@@ -231,4 +229,178 @@ async function rejects(
   } catch (error) {
     t.ok(error instanceof errorClass, `rejects with ${errorClass.name}`, { found: error })
   }
+}
+
+/** The placement aggregate's plans (`applyPlan`, `failJob`), run by `conformanceSuite` for every adapter. */
+export function planScenarios(scenario: Scenario): void {
+  scenario('applyPlan moves several events at once (a swap valid only at commit)', async (t, store) => {
+    const a = aScheduledEvent(T0, 60)
+    const b = aScheduledEvent(T0 + HOUR, 60)
+    const doomed = anEvent()
+    await seed(store, [a, b, doomed])
+    const incoming = aScheduledEvent(T0 + 2 * HOUR, 60, {
+      placement: 'fixed',
+      requestedStart: T0 + 2 * HOUR,
+    })
+    const job = aJob({ eventId: incoming.id })
+    await store.submit({ calendarId: CAL, job })
+    await store.startJob(CAL, job.id)
+
+    const movedA = { ...a, start: T0 + HOUR, end: T0 + 2 * HOUR, version: 2, sequence: 1, updatedAt: T0 }
+    const movedB = { ...b, start: T0, end: T0 + HOUR, version: 2, sequence: 1, updatedAt: T0 }
+    const messages = [
+      aMessage({ type: 'event.rescheduled', eventId: a.id, createdAt: T0 }),
+      aMessage({ type: 'event.rescheduled', eventId: b.id, createdAt: T0 + 1 }),
+      aMessage({ type: 'event.scheduled', eventId: incoming.id, createdAt: T0 + 2 }),
+    ]
+    const outcome = {
+      displaced: [
+        {
+          eventId: a.id,
+          from: { start: a.start!, end: a.end! },
+          to: { start: movedA.start, end: movedA.end },
+        },
+        { eventId: b.id, from: { start: b.start!, end: b.end! }, to: null },
+      ],
+    }
+    await store.applyPlan(
+      aPlan(job, {
+        upserts: [movedA, movedB, incoming],
+        deletions: [doomed.id],
+        job: { state: 'completed', outcome, error: null, finishedAt: T0 + 5 },
+        messages,
+      }),
+    )
+    t.strictSame(await store.getEvent(CAL, a.id), movedA)
+    t.strictSame(await store.getEvent(CAL, b.id), movedB)
+    t.strictSame(await store.getEvent(CAL, incoming.id), incoming)
+    t.equal(await store.getEvent(CAL, doomed.id), null, 'deleted')
+    t.strictSame(await store.getJob(CAL, job.id), {
+      ...job,
+      state: 'completed',
+      outcome,
+      error: null,
+      finishedAt: T0 + 5,
+    })
+    t.strictSame(await store.undispatchedMessages(10), messages, 'the outbox is written with the plan')
+    t.strictSame(await store.occupying(CAL, { start: T0, end: T0 + DAY }), [movedB, movedA, incoming])
+  })
+
+  scenario('applyPlan on a finished job rejects with StaleJobError and writes nothing', async (t, store) => {
+    const event = aScheduledEvent(T0, 60)
+    await seed(store, [event])
+    const job = aJob({ eventId: event.id })
+    await store.submit({ calendarId: CAL, job })
+    await store.applyPlan(aPlan(job))
+    const completed = await store.getJob(CAL, job.id)
+
+    const rerun = aPlan(job, {
+      upserts: [{ ...event, start: T0 + HOUR, end: T0 + 2 * HOUR, version: 2 }],
+      deletions: [],
+      job: { state: 'failed', outcome: null, error: { code: 'X', message: 'x' }, finishedAt: T0 + HOUR },
+      messages: [aMessage({ eventId: event.id })],
+    })
+    await rejectsWith(t, store.applyPlan(rerun), StaleJobError)
+    t.strictSame(await store.getEvent(CAL, event.id), event, 'event unchanged')
+    t.strictSame(await store.getJob(CAL, job.id), completed, 'job unchanged')
+    t.strictSame(await store.undispatchedMessages(10), [], 'no message')
+
+    const failed = aJob({ eventId: event.id })
+    await store.submit({ calendarId: CAL, job: failed })
+    await store.failJob(CAL, failed.id, { code: 'EVENT_NOT_FOUND', message: 'gone' }, T0, aMessageOf)
+    await rejectsWith(t, store.applyPlan(aPlan(failed, { deletions: [event.id] })), StaleJobError)
+    t.strictSame(await store.getEvent(CAL, event.id), event, 'not deleted')
+  })
+
+  scenario('applyPlan refuses overlapping occupying events with OverlapError', async (t, store) => {
+    const existing = aScheduledEvent(T0, 60)
+    await seed(store, [existing])
+    const job = aJob()
+    await store.submit({ calendarId: CAL, job })
+    await store.startJob(CAL, job.id)
+
+    const clash = aScheduledEvent(T0 + 30 * MINUTE, 60)
+    await rejectsWith(
+      t,
+      store.applyPlan(aPlan(job, { upserts: [clash], messages: [aMessage({ eventId: clash.id })] })),
+      OverlapError,
+    )
+    t.equal(await store.getEvent(CAL, clash.id), null, 'nothing written')
+    t.equal((await store.getJob(CAL, job.id))?.state, 'active', 'job not finished')
+    t.strictSame(await store.undispatchedMessages(10), [], 'no message')
+
+    const pair = [aScheduledEvent(T0 + 3 * HOUR, 60), aScheduledEvent(T0 + 3 * HOUR + 59 * MINUTE, 60)]
+    await rejectsWith(t, store.applyPlan(aPlan(job, { upserts: pair })), OverlapError, 'within one plan')
+
+    const fine = [
+      aScheduledEvent(T0 + HOUR, 60),
+      anEvent({ status: 'cancelled', start: T0, end: T0 + HOUR }),
+      anEvent({ status: 'failed', start: T0, end: T0 + HOUR }),
+      aScheduledEvent(T0, 60, { calendarId: OTHER }),
+    ]
+    await store.applyPlan(aPlan(job, { upserts: fine }))
+    t.equal(
+      (await store.getJob(CAL, job.id))?.state,
+      'completed',
+      'touching, freed and other calendars are fine',
+    )
+  })
+
+  scenario('concurrent plans placing events in the same hour: exactly one wins', async (t, store) => {
+    const jobs: JobRecord[] = []
+    for (let i = 0; i < 10; i++) {
+      const job = aJob()
+      await store.submit({ calendarId: CAL, job })
+      await store.startJob(CAL, job.id)
+      jobs.push(job)
+    }
+    const results = await Promise.allSettled(
+      jobs.map((job, i) => {
+        const event = aScheduledEvent(T0 + 5 * HOUR + i * 5 * MINUTE, 60, { id: job.eventId })
+        return store.applyPlan(aPlan(job, { upserts: [event], messages: [aMessage({ eventId: event.id })] }))
+      }),
+    )
+    const won = results.filter((r) => r.status === 'fulfilled')
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+    t.equal(won.length, 1, 'one plan applied')
+    t.equal(lost.length, 9)
+    t.ok(
+      lost.every((r) => r.reason instanceof OverlapError),
+      'the others rejected with OverlapError',
+    )
+    t.equal((await store.occupying(CAL, { start: T0, end: T0 + DAY })).length, 1, 'one event stored')
+    t.equal((await store.undispatchedMessages(20)).length, 1, "only the winner's message")
+    const states = await Promise.all(jobs.map(async (job) => (await store.getJob(CAL, job.id))?.state))
+    t.equal(states.filter((s) => s === 'completed').length, 1)
+  })
+
+  scenario('the same plan applied twice at once: one applies, the other is stale', async (t, store) => {
+    const { job, event } = aCreate()
+    await store.submit({ calendarId: CAL, job, event })
+    await store.startJob(CAL, job.id)
+    const placed = { ...event, status: 'scheduled' as const, start: T0, end: T0 + HOUR, sequence: 1 }
+    const plan = aPlan(job, { upserts: [placed], messages: [aMessage({ eventId: event.id })] })
+    const results = await Promise.allSettled([store.applyPlan(plan), store.applyPlan(plan)])
+    t.equal(results.filter((r) => r.status === 'fulfilled').length, 1, 'one applied')
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    t.ok(rejected?.reason instanceof StaleJobError, 'the other rejected with StaleJobError')
+    t.strictSame(await store.getEvent(CAL, event.id), placed)
+    t.equal((await store.undispatchedMessages(10)).length, 1, 'one message')
+  })
+
+  scenario('failJob finishes a job as failed without touching a placed event', async (t, store) => {
+    const event = aScheduledEvent(T0, 60)
+    await seed(store, [event])
+    const job = aJob({ eventId: event.id, type: 'cancel', payload: { type: 'cancel' } })
+    await store.submit({ calendarId: CAL, job })
+    await store.startJob(CAL, job.id)
+    await store.failJob(CAL, job.id, { code: 'INTERNAL', message: 'could not apply' }, T0, aMessageOf)
+    t.strictSame(await store.getJob(CAL, job.id), {
+      ...job,
+      state: 'failed',
+      error: { code: 'INTERNAL', message: 'could not apply' },
+      finishedAt: T0,
+    })
+    t.strictSame(await store.getEvent(CAL, event.id), event)
+  })
 }
