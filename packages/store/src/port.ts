@@ -30,7 +30,7 @@ export interface Store
     AttachmentPort,
     WebhookPort,
     IdempotencyPort,
-    FeedTokenStore,
+    FeedTokenPort,
     HousekeepingPort {}
 
 /** The connection every adapter holds. */
@@ -434,7 +434,7 @@ export interface FeedTokenRecord {
 }
 
 /** The feed-token aggregate of the store (issue 13). Revoking a token deletes it. */
-export interface FeedTokenStore {
+export interface FeedTokenPort {
   /**
    * Stores a new token and records the idempotency key with it when given (a stored, unexpired key answers
    * its record instead and stores nothing).

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb'
-import type { FeedTokenRecord, FeedTokenStore } from '../port.js'
+import type { FeedTokenPort, FeedTokenRecord } from '../port.js'
 import type { MongoContext } from './mongo-context.js'
 import { guarded } from './mongo-errors.js'
 import type { IdempotentWrites } from './mongo-idempotency.js'
@@ -47,7 +47,7 @@ export async function createFeedTokenIndexes(db: Db): Promise<void> {
 }
 
 /** The feed-token aggregate on MongoDB: collection `feed_tokens`. */
-export function makeMongoFeedTokens(context: MongoContext & IdempotentWrites): FeedTokenStore {
+export function makeMongoFeedTokens(context: MongoContext & IdempotentWrites): FeedTokenPort {
   const { idempotently, deleteIdempotently } = context
   const tokens = feedTokenCollection(context.db)
   return {

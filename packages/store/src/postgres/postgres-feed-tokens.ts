@@ -1,4 +1,4 @@
-import type { FeedTokenRecord, FeedTokenStore, IdempotentResult } from '../port.js'
+import type { FeedTokenPort, FeedTokenRecord, IdempotentResult } from '../port.js'
 import { inTransaction } from './connection.js'
 import type { PostgresContext } from './postgres-context.js'
 import { claimIdempotency, deleteIdempotently } from './postgres-idempotency.js'
@@ -42,7 +42,7 @@ export function feedTokenToRow(token: FeedTokenRecord): RowOf<typeof FEED_TOKENS
 }
 
 /** The feed-token aggregate on PostgreSQL: table `feed_tokens` (migration 3). */
-export function makePostgresFeedTokens(context: PostgresContext): FeedTokenStore {
+export function makePostgresFeedTokens(context: PostgresContext): FeedTokenPort {
   const { pool, query } = context
   return {
     async createFeedToken(token, idempotency) {

@@ -2,7 +2,15 @@ import type pg from 'pg'
 import type { IdempotencyPort, IdempotencyRecord, IdempotencyWrite, IdempotentResult } from '../port.js'
 import { inTransaction, type Queryable } from './connection.js'
 import type { PostgresContext } from './postgres-context.js'
-import { type IdempotencyRow, idempotencyFromRow, toJson, toTimestamp } from './rows.js'
+import {
+  IDEMPOTENCY_KEYS,
+  type IdempotencyRow,
+  idempotencyFromRow,
+  idempotencyToRow,
+  placeholders,
+  toTimestamp,
+  valuesOf,
+} from './rows.js'
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
 
@@ -32,19 +40,16 @@ export async function claimIdempotency(
   write: IdempotencyWrite | undefined,
 ): Promise<IdempotencyRecord | null> {
   if (write === undefined) return null
+  const { columns } = IDEMPOTENCY_KEYS
   const claimed = await client.query(
-    `INSERT INTO idempotency_keys (calendar_id, key, request_hash, response, created_at)
-     VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO idempotency_keys (${columns.join(', ')})
+     VALUES (${placeholders(columns.length)})
      ON CONFLICT (calendar_id, key) DO UPDATE
        SET request_hash = EXCLUDED.request_hash, response = EXCLUDED.response, created_at = EXCLUDED.created_at
-       WHERE idempotency_keys.created_at <= $6
+       WHERE idempotency_keys.created_at <= $${columns.length + 1}
      RETURNING key`,
     [
-      calendarId,
-      write.key,
-      write.requestHash,
-      toJson(write.response),
-      toTimestamp(write.createdAt),
+      ...valuesOf(IDEMPOTENCY_KEYS, idempotencyToRow(calendarId, write)),
       toTimestamp(write.createdAt - IDEMPOTENCY_TTL_MS),
     ],
   )

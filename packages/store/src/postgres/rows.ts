@@ -15,6 +15,7 @@ import type {
   AttachmentRecord,
   DeliveryRecord,
   IdempotencyRecord,
+  IdempotencyWrite,
   OutboxMessage,
   WebhookRecord,
 } from '../port.js'
@@ -281,6 +282,28 @@ export interface IdempotencyRow {
   request_hash: string
   response: IdempotencyRecord['response']
   created_at: Date
+}
+
+/** The idempotency_keys table: every column of `IdempotencyRow`, written by name. */
+export const IDEMPOTENCY_KEYS = table<IdempotencyRow>('idempotency_keys', {
+  calendar_id: true,
+  key: true,
+  request_hash: true,
+  response: true,
+  created_at: true,
+})
+
+export function idempotencyToRow(
+  calendarId: string,
+  write: IdempotencyWrite,
+): RowOf<typeof IDEMPOTENCY_KEYS> {
+  return {
+    calendar_id: calendarId,
+    key: write.key,
+    request_hash: write.requestHash,
+    response: toJson(write.response),
+    created_at: toTimestamp(write.createdAt),
+  }
 }
 
 export function idempotencyFromRow(row: IdempotencyRow): IdempotencyRecord {
