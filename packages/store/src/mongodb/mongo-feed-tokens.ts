@@ -1,7 +1,6 @@
 import type { Db } from 'mongodb'
 import type { FeedTokenPort, FeedTokenRecord } from '../port.js'
 import type { MongoContext } from './mongo-context.js'
-import { guarded } from './mongo-errors.js'
 import type { IdempotentWrites } from './mongo-idempotency.js'
 
 /** A feed token as MongoDB stores it: `_id` is the token's id; `calendarId` scopes every query. */
@@ -48,7 +47,7 @@ export async function createFeedTokenIndexes(db: Db): Promise<void> {
 
 /** The feed-token aggregate on MongoDB: collection `feed_tokens`. */
 export function makeMongoFeedTokens(context: MongoContext & IdempotentWrites): FeedTokenPort {
-  const { idempotently, deleteIdempotently } = context
+  const { guarded, idempotently, deleteIdempotently } = context
   const tokens = feedTokenCollection(context.db)
   return {
     createFeedToken: (token, write) =>
