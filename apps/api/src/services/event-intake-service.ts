@@ -29,7 +29,7 @@ export interface EventIntakeDeps {
   writes: IdempotentWrites
   placementQueue: PlacementQueue
   redis: Pick<Redis, 'status'>
-  log: FastifyBaseLogger
+  log: Pick<FastifyBaseLogger, 'warn'>
   clock: () => Instant
   mintId: (prefix: IdPrefix) => string
 }

@@ -15,7 +15,7 @@ export interface ReadinessDeps {
 export function makeReadiness(deps: ReadinessDeps) {
   return {
     /** Resolves when Redis and the store both answer within 1 s; else `UnavailableError` naming which did not. */
-    async check(log: FastifyBaseLogger): Promise<void> {
+    async check(log: Pick<FastifyBaseLogger, 'warn'>): Promise<void> {
       const [redis, store] = await Promise.allSettled([
         withTimeout(deps.redis.ping(), READINESS_TIMEOUT_MS, 'Redis'),
         withTimeout(deps.store.ping(), READINESS_TIMEOUT_MS, 'store'),
