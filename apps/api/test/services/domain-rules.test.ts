@@ -1,4 +1,5 @@
-import type { CalendarSettings } from '@scheduler/core'
+import type { CalendarSettings, Interval } from '@scheduler/core'
+import type { IdempotencyWrite } from '@scheduler/store'
 import t from 'tap'
 import {
   IdempotencyKeyReusedError,
@@ -135,9 +136,9 @@ t.test(
     })
     let writesRun = 0
     const busy = [{ start: Date.now() + HOUR, end: Date.now() + 2 * HOUR }]
-    const write = (email: string) => async (record: (result: typeof busy) => unknown) => {
+    const write = (email: string) => async (record: (result: Interval[]) => IdempotencyWrite | undefined) => {
       writesRun += 1
-      return app.store.putBusy('default', email, busy, record(busy) as never)
+      return app.store.putBusy('default', email, busy, record(busy))
     }
 
     const first = await writes.run(request('k1'), Date.now(), write('a@example.com'))
