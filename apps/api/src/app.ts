@@ -9,6 +9,7 @@ import errorHandlerPlugin from './plugins/app/error-handler.js'
 import idempotencyPlugin from './plugins/app/idempotency.js'
 import metricsPlugin from './plugins/app/metrics.js'
 import securityHeadersPlugin from './plugins/app/security-headers.js'
+import servicesPlugin from './plugins/app/services.js'
 import envPlugin, { type EnvPluginOptions } from './plugins/external/env.js'
 import jwtPlugin from './plugins/external/jwt.js'
 import rateLimitPlugin from './plugins/external/rate-limit.js'
@@ -49,7 +50,7 @@ async function checkRequestHead(request: FastifyRequest): Promise<void> {
 /**
  * The scheduler API as a plugin. Tiers load in order: external plugins (configuration, Redis and the
  * placement queue, the store, JWT verification, the OpenAPI document, rate limiting), then the app's own
- * (problem answers, security headers, authentication, metrics, idempotency), then the routes.
+ * (problem answers, security headers, authentication, metrics, the services, idempotency), then the routes.
  */
 async function schedulerApi(app: FastifyInstance, options: AppOptions) {
   for (const schema of contractSchemas) app.addSchema(schema)
@@ -85,6 +86,7 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
   await app.register(errorHandlerPlugin)
   await app.register(authPlugin)
   await app.register(metricsPlugin)
+  await app.register(servicesPlugin)
   await app.register(idempotencyPlugin)
   await app.register(adminSessionPlugin)
 

@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { NotFoundProblem } from '../errors.js'
-import { calendarFeedText, feedEvents } from '../services/calendar-feed.js'
-import { feedTokenHash, tokenMatches } from '../services/feed-token-secrets.js'
+import { calendarFeedText } from './calendar-ics.js'
 import { problemResponses } from './route-schemas.js'
 
 const FeedQuery = Type.Object(
@@ -15,8 +13,6 @@ const FeedQuery = Type.Object(
   },
   { additionalProperties: false },
 )
-
-const UNKNOWN_TOKEN = 'No calendar feed has this token (unknown or revoked)'
 
 /**
  * `GET /v1/calendar.ics?token=…`: the calendar as iCalendar for subscribing calendar apps. It sits outside
@@ -48,14 +44,7 @@ const calendarFeedRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const tokenHash = feedTokenHash(request.query.token)
-      const feedToken = tokenHash === null ? null : await app.store.findFeedTokenByHash(tokenHash)
-      if (feedToken === null || !tokenMatches(request.query.token, feedToken.tokenHash)) {
-        throw new NotFoundProblem(UNKNOWN_TOKEN)
-      }
-      const calendar = await app.store.getCalendar(feedToken.calendarId)
-      if (!calendar) throw new Error(`Calendar ${feedToken.calendarId} is missing`)
-      const events = await feedEvents(app.store, calendar, Date.now())
+      const { calendar, events } = await app.services.feedTokens.feed(request.query.token)
       return reply
         .type('text/calendar; charset=utf-8')
         .header('content-disposition', 'inline; filename="calendar.ics"')

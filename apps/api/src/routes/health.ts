@@ -1,10 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ProblemSchema, ref } from '@scheduler/contract'
 import { Type } from '@sinclair/typebox'
-import { ServiceUnavailableProblem } from '../errors.js'
-import { withTimeout } from '../with-timeout.js'
-
-const READINESS_TIMEOUT_MS = 1_000
 
 const Health = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })
 const Readiness = Type.Object(
@@ -54,26 +50,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const [redis, store] = await Promise.allSettled([
-        withTimeout(app.redis.ping(), READINESS_TIMEOUT_MS, 'Redis'),
-        withTimeout(app.store.ping(), READINESS_TIMEOUT_MS, 'store'),
-      ])
-      const down = [
-        redis.status === 'rejected' ? 'Redis' : null,
-        store.status === 'rejected' ? 'the store' : null,
-      ]
-        .filter(Boolean)
-        .join(' and ')
-      if (down) {
-        request.log.warn(
-          {
-            redis: redis.status === 'rejected' ? String(redis.reason) : 'ok',
-            store: store.status === 'rejected' ? String(store.reason) : 'ok',
-          },
-          'not ready',
-        )
-        throw new ServiceUnavailableProblem(`Not ready: ${down} did not answer`)
-      }
+      await app.services.readiness.check(request.log)
       return { status: 'ok' as const, checks: { redis: 'ok' as const, store: 'ok' as const } }
     },
   )

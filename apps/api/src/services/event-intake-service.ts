@@ -1,4 +1,3 @@
-import { type EventAcceptedResource, toEventResource } from '@scheduler/contract'
 import {
   CALENDAR_ID_DEFAULT,
   type CalendarSettings,
@@ -10,33 +9,36 @@ import {
   type JobRecord,
   pendingEvent,
 } from '@scheduler/core'
-import { enqueuePlacement, newId, type PlacementQueue } from '@scheduler/jobs'
+import { enqueuePlacement, type IdPrefix, type PlacementQueue } from '@scheduler/jobs'
 import type { Store } from '@scheduler/store'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
-import {
-  ConflictProblem,
-  NotFoundProblem,
-  PreconditionFailedProblem,
-  UnprocessableProblem,
-} from '../errors.js'
 import { QueueUnavailableError } from '../redis-errors.js'
 import { withTimeout } from '../with-timeout.js'
-import { type CreateInput, checkSpan, checkWhen, type PatchInput } from './event-requests.js'
-import type { Idempotency, IdempotencyContext, StoredAnswer } from './idempotency-service.js'
+import { ConflictError, InvalidInputError, NotFoundError, PreconditionFailedError } from './domain-errors.js'
+import { type CreateInput, checkSpan, checkWhen, type PatchInput } from './event-rules.js'
+import {
+  type Idempotent,
+  type IdempotentRequest,
+  type IdempotentWrites,
+  mapDone,
+} from './idempotency-service.js'
 
 export interface EventIntakeDeps {
   store: Pick<Store, 'getEvent' | 'getCalendar' | 'submit'>
-  idempotency: Pick<Idempotency, 'lookup' | 'record' | 'answerOf'>
+  writes: IdempotentWrites
   placementQueue: PlacementQueue
   redis: Pick<Redis, 'status'>
-  log: FastifyBaseLogger
+  log: Pick<FastifyBaseLogger, 'warn'>
   clock: () => Instant
+  mintId: (prefix: IdPrefix) => string
 }
 
-/** The answer to a change: 202 with the event and its job, or a stored answer replayed. */
-export interface IntakeAnswer extends StoredAnswer {
-  replayed: boolean
+/** An accepted change: the event as it is now, the queued job that applies it, and when it was accepted. */
+export interface Accepted {
+  event: EventRecord
+  job: JobRecord
+  at: Instant
 }
 
 /** `If-Match`: a version to compare, `*` (any version), or absent. */
@@ -53,11 +55,12 @@ const ENQUEUE_TIMEOUT_MS = 2_000
 /**
  * Accepts changes to the calendar: each is checked, persisted as a queued job (with the new event for a
  * create, and the idempotency record) in one store call, then put on the placement queue. The worker applies
- * it. Nothing is written while Redis is away (503), and a failed enqueue after the write is only logged: the
- * worker's reconciler re-enqueues persisted jobs.
+ * it. Nothing is written while Redis is away (`QueueUnavailableError`), and a failed enqueue after the write
+ * is only logged: the worker's reconciler re-enqueues persisted jobs. Refusals: `NotFoundError`,
+ * `PreconditionFailedError` (the version), `ConflictError` (the event's state), `InvalidInputError` (when).
  */
 export function makeEventIntake(deps: EventIntakeDeps) {
-  const { store, idempotency, log } = deps
+  const { store, writes, log, mintId } = deps
 
   function requireQueue(): void {
     if (deps.redis.status !== 'ready') {
@@ -73,7 +76,7 @@ export function makeEventIntake(deps: EventIntakeDeps) {
 
   function newJob(eventId: string, payload: JobPayload, now: Instant): JobRecord {
     return {
-      id: newId('job'),
+      id: mintId('job'),
       calendarId,
       type: payload.type,
       eventId,
@@ -86,28 +89,29 @@ export function makeEventIntake(deps: EventIntakeDeps) {
     }
   }
 
+  /**
+   * Under the idempotency protocol: checks and builds the change (`build`, after the key's lookup), writes
+   * it (the job, a new event, the idempotency record) in one store call, then enqueues the job.
+   */
   async function submit(
-    job: JobRecord,
-    event: EventRecord,
-    isNew: boolean,
-    context: IdempotencyContext | null,
+    request: IdempotentRequest<Accepted> | null,
     now: Instant,
-  ): Promise<IntakeAnswer> {
-    const body: EventAcceptedResource = {
-      event: toEventResource(event, now),
-      job: { id: job.id, state: job.state },
-    }
-    const answer = { status: 202, body }
-    const result = await store.submit({
-      calendarId,
-      job,
-      ...(isNew ? { event } : {}),
-      ...(context ? { idempotency: idempotency.record(context, answer, now) } : {}),
+    build: () => Promise<{ accepted: Accepted; isNew: boolean }>,
+  ): Promise<Idempotent<Accepted>> {
+    const outcome = await writes.run(request, now, async (record) => {
+      const { accepted, isNew } = await build()
+      const { job, event } = accepted
+      const idempotency = record(accepted)
+      const result = await store.submit({
+        calendarId,
+        job,
+        ...(isNew ? { event } : {}),
+        ...(idempotency ? { idempotency } : {}),
+      })
+      return mapDone(result, () => accepted)
     })
-    if (result.kind === 'replay') {
-      // A concurrent request with the same key was persisted first
-      return { ...idempotency.answerOf(context as IdempotencyContext, result.record), replayed: true }
-    }
+    if (outcome.replayed) return outcome
+    const { job } = outcome.value
     try {
       // BullMQ waits for a lost connection instead of failing; the job is safe in the store either way
       await withTimeout(enqueuePlacement(deps.placementQueue, job), ENQUEUE_TIMEOUT_MS, 'enqueue')
@@ -117,89 +121,79 @@ export function makeEventIntake(deps: EventIntakeDeps) {
         'enqueue failed after the job was persisted; the reconciler will enqueue it',
       )
     }
-    return { ...answer, replayed: false }
-  }
-
-  async function replayed(context: IdempotencyContext | null, now: Instant): Promise<IntakeAnswer | null> {
-    const stored = await idempotency.lookup(context, now)
-    return stored ? { ...stored, replayed: true } : null
+    return outcome
   }
 
   async function existing(eventId: string, ifMatch: Precondition): Promise<EventRecord> {
     const event = await store.getEvent(calendarId, eventId)
-    if (!event) throw new NotFoundProblem(`Event ${eventId} does not exist`)
+    if (!event) throw new NotFoundError(`Event ${eventId} does not exist`)
     if (typeof ifMatch === 'number' && ifMatch !== event.version) {
-      throw new PreconditionFailedProblem(`Event ${eventId} is at version ${event.version}, not ${ifMatch}`)
+      throw new PreconditionFailedError(`Event ${eventId} is at version ${event.version}, not ${ifMatch}`)
     }
     return event
   }
 
   function allowed(event: EventRecord, changes: EventChanges, now: Instant): void {
     const check = checkChange(event, changes, now)
-    if (!check.ok) throw new ConflictProblem(check.reason)
+    if (!check.ok) throw new ConflictError(check.reason)
+  }
+
+  async function payloadOf(event: EventRecord, request: ChangeRequest, now: Instant): Promise<JobPayload> {
+    switch (request.type) {
+      case 'delete':
+        return { type: 'delete' }
+      case 'cancel':
+        allowed(event, { status: 'cancelled' }, now)
+        return { type: 'cancel' }
+      case 'update': {
+        const { status } = request.patch
+        if (status !== undefined && status !== 'cancelled' && status !== 'completed') {
+          throw InvalidInputError.at('/status', `can be set to cancelled or completed, not ${status}`)
+        }
+        const changes: EventChanges = { ...request.patch.changes, ...(status ? { status } : {}) }
+        allowed(event, changes, now)
+        await checkWhen(changes.when, now, settings, changes.durationMinutes ?? event.durationMinutes)
+        // A longer fixed event that stays where it is must still end within the supported range
+        if (!changes.when && changes.durationMinutes !== undefined && event.requestedStart !== null) {
+          checkSpan('/durationMinutes', event.requestedStart, changes.durationMinutes, await settings())
+        }
+        return {
+          type: 'update',
+          changes,
+          expectedVersion: typeof request.ifMatch === 'number' ? request.ifMatch : null,
+        }
+      }
+    }
   }
 
   return {
-    /** POST /v1/events */
-    async create(input: CreateInput, context: IdempotencyContext | null): Promise<IntakeAnswer> {
+    /** Creates an event: `pending` until the worker places it. */
+    async create(
+      input: CreateInput,
+      request: IdempotentRequest<Accepted> | null,
+    ): Promise<Idempotent<Accepted>> {
       requireQueue()
       const now = deps.clock()
-      const replay = await replayed(context, now)
-      if (replay) return replay
-      await checkWhen(input.when, now, settings, input.durationMinutes)
-      const event = pendingEvent(input, { id: newId('evt'), calendarId }, now)
-      return submit(newJob(event.id, { type: 'create' }, now), event, true, context, now)
+      return submit(request, now, async () => {
+        await checkWhen(input.when, now, settings, input.durationMinutes)
+        const event = pendingEvent(input, { id: mintId('evt'), calendarId }, now)
+        return { accepted: { event, job: newJob(event.id, { type: 'create' }, now), at: now }, isNew: true }
+      })
     },
 
-    /** PATCH /v1/events/{id}, POST /v1/events/{id}/cancel, DELETE /v1/events/{id} */
+    /** Updates, cancels or deletes an event. */
     async change(
       eventId: string,
-      request: ChangeRequest,
-      context: IdempotencyContext | null,
-    ): Promise<IntakeAnswer> {
+      change: ChangeRequest,
+      request: IdempotentRequest<Accepted> | null,
+    ): Promise<Idempotent<Accepted>> {
       requireQueue()
       const now = deps.clock()
-      const replay = await replayed(context, now)
-      if (replay) return replay
-      const event = await existing(eventId, request.ifMatch)
-      let payload: JobPayload
-      switch (request.type) {
-        case 'delete':
-          payload = { type: 'delete' }
-          break
-        case 'cancel':
-          allowed(event, { status: 'cancelled' }, now)
-          payload = { type: 'cancel' }
-          break
-        case 'update': {
-          const { status } = request.patch
-          if (status !== undefined && status !== 'cancelled' && status !== 'completed') {
-            throw UnprocessableProblem.at(
-              '/body/status',
-              `can be set to cancelled or completed, not ${status}`,
-            )
-          }
-          const changes: EventChanges = { ...request.patch.changes, ...(status ? { status } : {}) }
-          allowed(event, changes, now)
-          await checkWhen(changes.when, now, settings, changes.durationMinutes ?? event.durationMinutes)
-          // A longer fixed event that stays where it is must still end within the supported range
-          if (!changes.when && changes.durationMinutes !== undefined && event.requestedStart !== null) {
-            checkSpan(
-              '/body/durationMinutes',
-              event.requestedStart,
-              changes.durationMinutes,
-              await settings(),
-            )
-          }
-          payload = {
-            type: 'update',
-            changes,
-            expectedVersion: typeof request.ifMatch === 'number' ? request.ifMatch : null,
-          }
-          break
-        }
-      }
-      return submit(newJob(event.id, payload, now), event, false, context, now)
+      return submit(request, now, async () => {
+        const event = await existing(eventId, change.ifMatch)
+        const payload = await payloadOf(event, change, now)
+        return { accepted: { event, job: newJob(event.id, payload, now), at: now }, isNew: false }
+      })
     },
   }
 }

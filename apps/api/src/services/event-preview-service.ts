@@ -1,19 +1,14 @@
 import {
-  type PreviewResource,
-  toFailureResource,
-  toIntervalResource,
-  toWireInstant,
-} from '@scheduler/contract'
-import {
   CALENDAR_ID_DEFAULT,
   type Instant,
+  type PlanOutput,
   pendingEvent,
   planningRange,
   planPlacement,
   requiredEmails,
 } from '@scheduler/core'
 import { busyTimesByEmail, type Store } from '@scheduler/store'
-import { type CreateInput, checkWhen } from './event-requests.js'
+import { type CreateInput, checkWhen } from './event-rules.js'
 
 export interface EventPreviewDeps {
   store: Pick<Store, 'getCalendar' | 'occupying' | 'busyOverlapping'>
@@ -29,7 +24,8 @@ const calendarId = CALENDAR_ID_DEFAULT
 export function makeEventPreview(deps: EventPreviewDeps) {
   const { store } = deps
   return {
-    async preview(input: CreateInput): Promise<PreviewResource> {
+    /** The plan for `input` (its `result` and `displaced`); `InvalidInputError` as for a create. */
+    async preview(input: CreateInput): Promise<PlanOutput> {
       const now = deps.clock()
       const settings = await store.getCalendar(calendarId)
       if (!settings) throw new Error(`Calendar ${calendarId} is missing`)
@@ -42,18 +38,7 @@ export function makeEventPreview(deps: EventPreviewDeps) {
       const emails = new Set(requiredEmails(event.attendees))
       for (const other of occupying) for (const email of requiredEmails(other.attendees)) emails.add(email)
       const busy = await busyTimesByEmail(store, calendarId, emails, range)
-      const plan = planPlacement({ settings, now, event, occupying, busy })
-      const { result } = plan
-      return {
-        start: result.status === 'scheduled' ? toWireInstant(result.slot.start) : null,
-        end: result.status === 'scheduled' ? toWireInstant(result.slot.end) : null,
-        failure: result.status === 'failed' ? toFailureResource(result.failure) : null,
-        displaced: plan.displaced.map((displacement) => ({
-          eventId: displacement.eventId,
-          from: toIntervalResource(displacement.from),
-          to: displacement.to === null ? null : toIntervalResource(displacement.to),
-        })),
-      }
+      return planPlacement({ settings, now, event, occupying, busy })
     },
   }
 }

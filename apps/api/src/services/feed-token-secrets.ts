@@ -12,6 +12,11 @@ const TOKEN_PREFIX = 'ics_'
 const FEED_TOKEN = /^ics_[A-Za-z0-9_-]{43}$/
 const SEALED = /^v1\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/
 
+/** A new feed token id: `ftk_` + 16 random bytes in base64url. */
+export function newFeedTokenId(): string {
+  return `ftk_${randomBytes(16).toString('base64url')}`
+}
+
 /** A new feed token (shown once) and its SHA-256, lower-case hex (the only thing stored). */
 export function newFeedToken(): { token: string; tokenHash: string } {
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url')

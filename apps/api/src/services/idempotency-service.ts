@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Instant } from '@scheduler/core'
-import type { IdempotencyRecord, IdempotencyWrite, Store } from '@scheduler/store'
-import { IdempotencyKeyReusedProblem, ValidationProblem } from '../errors.js'
+import type { IdempotencyRecord, IdempotencyWrite, IdempotentResult, Store } from '@scheduler/store'
+import { IdempotencyKeyReusedError } from './domain-errors.js'
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
@@ -23,10 +23,30 @@ export interface RequestIdentity {
   ifMatch?: string | undefined
 }
 
-/** A stored answer to send again. */
+/** A recorded answer, sent again as it was; services carry it without looking inside. */
 export interface StoredAnswer {
   status: number
   body: unknown
+}
+
+/**
+ * A write asked for under an idempotency key: the key, and the answer to record for the write's result
+ * (the caller's, e.g. the HTTP layer's, presentation of it).
+ */
+export interface IdempotentRequest<R> {
+  context: IdempotencyContext
+  answerOf(result: R): StoredAnswer
+}
+
+/**
+ * A write's outcome: its result, or the answer recorded for an earlier request with the same key, in which
+ * case nothing was written.
+ */
+export type Idempotent<R> = { replayed: false; value: R } | { replayed: true; answer: StoredAnswer }
+
+/** A store write's result with its `done` value mapped; a replay stays a replay. */
+export function mapDone<A, B>(result: IdempotentResult<A>, map: (value: A) => B): IdempotentResult<B> {
+  return result.kind === 'done' ? { kind: 'done', value: map(result.value) } : result
 }
 
 /** JSON with object keys sorted at every level, so key order never changes the hash. */
@@ -54,57 +74,55 @@ export function requestHash(identity: RequestIdentity): string {
     .digest('hex')
 }
 
-/**
- * Idempotency keys for every POST, PATCH, PUT and DELETE: the same key with the same request answers the
- * stored result again; with another request it is a 422. Stores record answers atomically with the change
- * (`submit`, `putCalendar`, `createWebhook` take the `IdempotencyWrite` made by `record`).
- */
-export function makeIdempotency(deps: { store: Pick<Store, 'findIdempotency'> }) {
-  return {
-    /**
-     * The context of a request's `Idempotency-Key` header, or null without one. A key longer than 255
-     * characters (or empty) is a 400.
-     */
-    contextOf(
-      key: string | undefined,
-      identity: RequestIdentity,
-      calendarId: string,
-    ): IdempotencyContext | null {
-      if (key === undefined) return null
-      if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-        throw ValidationProblem.at(
-          '/headers/idempotency-key',
-          `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
-        )
-      }
-      return { calendarId, key, requestHash: requestHash(identity) }
-    },
-
-    /** The stored answer for the key, or null; a key used with another request is a 422. */
-    async lookup(context: IdempotencyContext | null, now: Instant): Promise<StoredAnswer | null> {
-      if (!context) return null
-      const record = await deps.store.findIdempotency(context.calendarId, context.key, now)
-      return record ? answerOf(context, record) : null
-    },
-
-    /** What a store records with the change; undefined without a key. */
-    record(
-      context: IdempotencyContext | null,
-      response: StoredAnswer,
-      now: Instant,
-    ): IdempotencyWrite | undefined {
-      if (!context) return undefined
-      return { key: context.key, requestHash: context.requestHash, response, createdAt: now }
-    },
-
-    /** A stored record met on write (a concurrent request with the same key won): its answer, or 422. */
-    answerOf,
-  }
+/** A key is 1 to 255 characters (the routes' header schema says so too). */
+export function isIdempotencyKey(key: string): boolean {
+  return key.length > 0 && key.length <= MAX_IDEMPOTENCY_KEY_LENGTH
 }
 
+/** The stored answer of a record met for `context`; a record of another request is `IdempotencyKeyReusedError`. */
 function answerOf(context: IdempotencyContext, record: IdempotencyRecord): StoredAnswer {
-  if (record.requestHash !== context.requestHash) throw new IdempotencyKeyReusedProblem()
+  if (record.requestHash !== context.requestHash) throw new IdempotencyKeyReusedError()
   return { status: record.response.status, body: record.response.body }
 }
 
-export type Idempotency = ReturnType<typeof makeIdempotency>
+/**
+ * Idempotency keys for every write (POST, PATCH, PUT, DELETE): the same key with the same request answers
+ * the recorded result again and writes nothing; with another request it is `IdempotencyKeyReusedError`.
+ */
+export function makeIdempotentWrites(deps: { store: Pick<Store, 'findIdempotency'> }) {
+  return {
+    /**
+     * The idempotency protocol, its one implementation: looks the key up (a recorded answer is replayed),
+     * else runs `write` with `record`, which makes what the store records atomically with the change; a
+     * store that met the key on write (a concurrent request with it won) answers its record, replayed too.
+     * Without a request (no key) `write` just runs and `record` answers undefined. `now` is the write's
+     * instant: records live 24 h from it.
+     */
+    async run<R>(
+      request: IdempotentRequest<R> | null,
+      now: Instant,
+      write: (record: (result: R) => IdempotencyWrite | undefined) => Promise<IdempotentResult<R>>,
+    ): Promise<Idempotent<R>> {
+      if (request) {
+        const { calendarId, key } = request.context
+        const stored = await deps.store.findIdempotency(calendarId, key, now)
+        if (stored) return { replayed: true, answer: answerOf(request.context, stored) }
+      }
+      const result = await write((value) =>
+        request
+          ? {
+              key: request.context.key,
+              requestHash: request.context.requestHash,
+              response: request.answerOf(value),
+              createdAt: now,
+            }
+          : undefined,
+      )
+      if (result.kind === 'done') return { replayed: false, value: result.value }
+      if (!request) throw new Error('The store answered a replay to a write without an idempotency key')
+      return { replayed: true, answer: answerOf(request.context, result.record) }
+    },
+  }
+}
+
+export type IdempotentWrites = ReturnType<typeof makeIdempotentWrites>

@@ -12,14 +12,27 @@ import {
   ConflictProblem,
   type FieldError,
   HttpProblem,
+  IdempotencyKeyReusedProblem,
   NotFoundProblem,
   PayloadTooLargeProblem,
+  PreconditionFailedProblem,
   ServiceUnavailableProblem,
   SyncTokenExpiredProblem,
+  UnprocessableProblem,
   UnsupportedMediaTypeProblem,
   ValidationProblem,
 } from '../../errors.js'
-import { QueueUnavailableError } from '../../redis-errors.js'
+import {
+  ConflictError,
+  IdempotencyKeyReusedError,
+  type InputError,
+  InvalidInputError,
+  issueSummary,
+  MalformedInputError,
+  NotFoundError,
+  PreconditionFailedError,
+  UnavailableError,
+} from '../../services/domain-errors.js'
 
 interface AjvError {
   instancePath: string
@@ -60,18 +73,45 @@ function escapePointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1')
 }
 
+/**
+ * A service's refused input as field errors: its issues point into the input, which the services take from
+ * the request body, so each pointer is put under `/body`.
+ */
+function inputProblemOf<P extends HttpProblem>(
+  error: InputError,
+  Problem: new (detail: string, errors?: FieldError[]) => P,
+): P {
+  const errors = error.issues.map((issue) => ({ path: `/body${issue.field}`, message: issue.message }))
+  const detail = error.summary ?? issueSummary(errors.map((e) => ({ field: e.path, message: e.message })))
+  return new Problem(detail, errors)
+}
+
+/** The services' domain errors as the problems they are answered with. */
+function domainProblemOf(error: unknown): HttpProblem | null {
+  if (error instanceof NotFoundError) return new NotFoundProblem(error.message)
+  if (error instanceof ConflictError) return new ConflictProblem(error.message)
+  if (error instanceof PreconditionFailedError) return new PreconditionFailedProblem(error.message)
+  if (error instanceof InvalidInputError) return inputProblemOf(error, UnprocessableProblem)
+  if (error instanceof MalformedInputError) return inputProblemOf(error, ValidationProblem)
+  if (error instanceof IdempotencyKeyReusedError) return new IdempotencyKeyReusedProblem()
+  if (error instanceof UnavailableError) return new ServiceUnavailableProblem(error.message)
+  return null
+}
+
 const INTERNAL = 'The server could not complete the request; the request id identifies it in the logs'
 
 /**
- * Maps anything thrown by a route, hook or plugin to the problem to answer. Dependencies are told apart by
+ * Maps anything thrown by a route, hook, plugin or service to the problem to answer: HTTP problems as they
+ * are, the services' domain errors and the store's errors by their class. Dependencies are told apart by
  * the error's source (the store adapter's `StoreUnavailableError`, the intake's `QueueUnavailableError`),
  * never by a socket error code that any connection may raise.
  */
 export function toProblem(error: unknown): HttpProblem | null {
   if (error instanceof HttpProblem) return error
+  const domain = domainProblemOf(error)
+  if (domain) return domain
   if (error instanceof StoreUnavailableError)
     return new ServiceUnavailableProblem('The calendar store is unavailable')
-  if (error instanceof QueueUnavailableError) return new ServiceUnavailableProblem(error.message)
   if (error instanceof InvalidCursorError) return ValidationProblem.at('/query/cursor', error.message)
   if (error instanceof DuplicateIdError) return new ConflictProblem('A record with this id exists already')
   if (error instanceof SyncTokenExpiredError) {

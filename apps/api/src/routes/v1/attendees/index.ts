@@ -7,11 +7,12 @@ import {
   ref,
   toIntervalResource,
 } from '@scheduler/contract'
-import { CALENDAR_ID_DEFAULT, type Interval } from '@scheduler/core'
+import type { Interval } from '@scheduler/core'
 import { Type } from '@sinclair/typebox'
-import { type FieldError, UnprocessableProblem } from '../../../errors.js'
-import { instantAt } from '../../../services/event-requests.js'
+import type { AnswerSpec } from '../../../plugins/app/idempotency.js'
+import type { AttendeeBusy } from '../../../services/attendee-service.js'
 import { ChangeHeaders, problemResponses } from '../../route-schemas.js'
+import { instantAt } from '../../wire-input.js'
 
 const EmailParams = Type.Object(
   {
@@ -24,25 +25,20 @@ const EmailParams = Type.Object(
   { additionalProperties: false },
 )
 
-/** The request's intervals, sorted; an interval whose end is not after its start is a 422. */
+/** The request's intervals as sent (parsed, not yet checked). */
 function busyOf(body: BusyTimesRequest): Interval[] {
-  const errors: FieldError[] = []
-  const busy = body.busy.map((interval, i) => {
-    const start = instantAt(`/body/busy/${i}/start`, interval.start)
-    const end = instantAt(`/body/busy/${i}/end`, interval.end)
-    if (end <= start) errors.push({ path: `/body/busy/${i}/end`, message: 'must be after start' })
-    return { start, end }
-  })
-  if (errors.length > 0) {
-    const shown = errors.slice(0, 3).map((error) => `${error.path}: ${error.message}`)
-    if (errors.length > shown.length) shown.push(`and ${errors.length - shown.length} more`)
-    throw new UnprocessableProblem(shown.join('; '), errors)
-  }
-  return busy.sort((a, b) => a.start - b.start || a.end - b.end)
+  return body.busy.map((interval, i) => ({
+    start: instantAt(`/body/busy/${i}/start`, interval.start),
+    end: instantAt(`/body/busy/${i}/end`, interval.end),
+  }))
 }
 
-function busyTimesResource(email: string, busy: Interval[]): BusyTimesResource {
+function toBusyTimesResource({ email, busy }: AttendeeBusy): BusyTimesResource {
   return { email, busy: busy.map(toIntervalResource) }
+}
+
+const BUSY_TIMES_ANSWER: AnswerSpec<AttendeeBusy> = {
+  present: (busy) => ({ status: 200, body: toBusyTimesResource(busy) }),
 }
 
 /**
@@ -50,7 +46,7 @@ function busyTimesResource(email: string, busy: Interval[]): BusyTimesResource {
  * occupying events they attend); a fixed event is placed anyway and lists the attendees it clashes with.
  */
 const attendeeRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const calendarId = CALENDAR_ID_DEFAULT
+  const { attendees } = app.services
 
   app.put(
     '/:email/busy',
@@ -73,23 +69,10 @@ const attendeeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const email = request.params.email.toLowerCase()
       const busy = busyOf(request.body)
-      const context = app.idempotency.of(request)
-      const now = Date.now()
-      const stored = await app.idempotency.lookup(context, now)
-      if (stored) return app.idempotency.replay(reply, stored)
-      const body = busyTimesResource(email, busy)
-      const result = await app.store.putBusy(
-        calendarId,
-        email,
-        busy,
-        app.idempotency.record(context, { status: 200, body }, now),
+      return app.idempotency.write(request, reply, BUSY_TIMES_ANSWER, (key) =>
+        attendees.replaceBusy(request.params.email, busy, key()),
       )
-      if (result.kind === 'replay' && context) {
-        return app.idempotency.replay(reply, app.idempotency.answerOf(context, result.record))
-      }
-      return body
     },
   )
 
@@ -106,10 +89,7 @@ const attendeeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(BusyTimesSchema), ...problemResponses(400) },
       },
     },
-    async (request) => {
-      const email = request.params.email.toLowerCase()
-      return busyTimesResource(email, await app.store.getBusy(calendarId, email))
-    },
+    async (request) => toBusyTimesResource(await attendees.busy(request.params.email)),
   )
 }
 

@@ -7,20 +7,10 @@ import {
   requestDateTime,
   toIntervalResource,
 } from '@scheduler/contract'
-import {
-  attendeeBusyIntervals,
-  CALENDAR_ID_DEFAULT,
-  createIntervalIndex,
-  feasibleSlots,
-  type Interval,
-  MINUTE_MS,
-  planningRange,
-} from '@scheduler/core'
 import { Type } from '@sinclair/typebox'
 import type { preValidationHookHandler } from 'fastify'
-import { UnprocessableProblem } from '../../../errors.js'
-import { instantAt } from '../../../services/event-requests.js'
 import { problemResponses } from '../../route-schemas.js'
+import { queryRange } from '../../wire-input.js'
 
 const AvailabilityQuery = Type.Object(
   {
@@ -58,8 +48,6 @@ const splitAttendeeList: preValidationHookHandler = async (request) => {
  * attendees are all required, computed the way the placement worker computes them.
  */
 const availabilityRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const calendarId = CALENDAR_ID_DEFAULT
-
   app.get(
     '',
     {
@@ -81,49 +69,12 @@ const availabilityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { query } = request
-      const from = instantAt('/query/from', query.from)
-      const to = instantAt('/query/to', query.to)
-      if (to <= from) throw UnprocessableProblem.at('/query/to', 'must be after from')
-      const emails = new Set((query.attendees ?? []).map((email) => email.toLowerCase()))
-
-      const now = Date.now()
-      const settings = await app.store.getCalendar(calendarId)
-      if (!settings) throw new Error(`Calendar ${calendarId} is missing`)
-      // Only what lies within the buffer of [from, to) can block a slot there: load the planning range's
-      // part of it, never the whole horizon for a narrow question
-      const buffer = settings.bufferMinutes * MINUTE_MS
-      const planning = planningRange(settings, now, {
+      const slots = await app.services.availability.slots({
+        range: queryRange(query.from, query.to),
         durationMinutes: query.durationMinutes,
-        requestedStart: null,
+        attendees: new Set((query.attendees ?? []).map((email) => email.toLowerCase())),
+        limit: query.limit ?? MAX_AVAILABILITY_SLOTS,
       })
-      const range = {
-        start: Math.max(planning.start, from - buffer),
-        end: Math.min(planning.end, to + buffer),
-      }
-      if (range.end <= range.start) return { slots: [] }
-
-      const occupying = await app.store.occupying(calendarId, range)
-      const occupied: Interval[] = []
-      for (const event of occupying) {
-        if (event.start !== null && event.end !== null) occupied.push({ start: event.start, end: event.end })
-      }
-      const registered =
-        emails.size === 0 ? [] : await app.store.busyOverlapping(calendarId, [...emails], range)
-      // Registered busy times are already loaded for all listed attendees at once: the helper adds the
-      // occupying events they attend, as the planner does
-      const busy = [...registered, ...attendeeBusyIntervals(emails, new Map(), occupying)]
-
-      const slots = feasibleSlots(
-        {
-          settings,
-          now,
-          durationMinutes: query.durationMinutes,
-          window: { kind: 'range', notBefore: from, notAfter: to },
-          occupied: createIntervalIndex(occupied),
-          busy: createIntervalIndex(busy),
-        },
-        query.limit ?? MAX_AVAILABILITY_SLOTS,
-      )
       return { slots: slots.map(toIntervalResource) }
     },
   )

@@ -1,15 +1,13 @@
-import { randomBytes } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sessionSecret } from '@scheduler/config'
-import { CALENDAR_ID_DEFAULT } from '@scheduler/core'
 import type { FeedTokenRecord } from '@scheduler/store'
 import { Type } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
-import { ConflictProblem, NotFoundProblem } from '../../../errors.js'
-import { makeTokenSealer, newFeedToken } from '../../../services/feed-token-secrets.js'
+import { ConflictProblem } from '../../../errors.js'
+import { type AnswerSpec, NO_CONTENT } from '../../../plugins/app/idempotency.js'
+import { makeTokenSealer } from '../../../services/feed-token-secrets.js'
+import type { CreatedFeedToken } from '../../../services/feed-token-service.js'
 import { ChangeHeaders, IdParams, problemResponses } from '../../route-schemas.js'
-
-const FEED_TOKEN_ID_BYTES = 16
 
 const Instant = Type.String({ format: 'date-time', description: 'RFC 3339, UTC with milliseconds' })
 
@@ -77,7 +75,7 @@ function toFeedTokenResource(token: FeedTokenRecord) {
  * an Authorization header, so the token rides in the URL. Created and revoked with `calendar:admin`.
  */
 const feedTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const calendarId = CALENDAR_ID_DEFAULT
+  const { feedTokens } = app.services
   const sealer = makeTokenSealer(sessionSecret(app.config))
 
   function feedUrl(request: FastifyRequest, token: string): string {
@@ -85,16 +83,33 @@ const feedTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return `${origin}/v1/calendar.ics?token=${encodeURIComponent(token)}`
   }
 
-  function createdAnswer(request: FastifyRequest, recorded: RecordedCreation) {
-    const token = sealer.open(recorded.sealedToken)
-    if (token === null) {
-      throw new ConflictProblem(
-        'The token created with this Idempotency-Key can no longer be shown (SESSION_SECRET changed); ' +
-          'revoke it and create another with a new key',
-      )
+  /**
+   * 201 with the token and its feed URL. The key records the answer with the token sealed and no URL, so
+   * that the store keeps no token in the clear; a replay opens it again.
+   */
+  function createdAnswer(request: FastifyRequest): AnswerSpec<CreatedFeedToken> {
+    const answer = (resource: ReturnType<typeof toFeedTokenResource>, token: string) => ({
+      status: 201,
+      body: { ...resource, token, url: feedUrl(request, token) },
+    })
+    return {
+      present: ({ record, token }) => answer(toFeedTokenResource(record), token),
+      record: ({ record, token }) => {
+        const recorded: RecordedCreation = { ...toFeedTokenResource(record), sealedToken: sealer.seal(token) }
+        return { status: 201, body: recorded }
+      },
+      replay: (stored) => {
+        const { sealedToken, ...resource } = stored.body as RecordedCreation
+        const token = sealer.open(sealedToken)
+        if (token === null) {
+          throw new ConflictProblem(
+            'The token created with this Idempotency-Key can no longer be shown (SESSION_SECRET changed); ' +
+              'revoke it and create another with a new key',
+          )
+        }
+        return answer(resource, token)
+      },
     }
-    const { sealedToken: _, ...rest } = recorded
-    return { ...rest, token, url: feedUrl(request, token) }
   }
 
   app.post(
@@ -117,39 +132,10 @@ const feedTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: FeedTokenCreatedSchema, ...problemResponses(400, 409, 413, 415, 422) },
       },
     },
-    async (request, reply) => {
-      const context = app.idempotency.of(request)
-      const now = Date.now()
-      const stored = await app.idempotency.lookup(context, now)
-      if (stored) {
-        const answer = createdAnswer(request, stored.body as RecordedCreation)
-        return reply.code(201).header('idempotent-replayed', 'true').send(answer)
-      }
-
-      const { token, tokenHash } = newFeedToken()
-      const record: FeedTokenRecord = {
-        id: `ftk_${randomBytes(FEED_TOKEN_ID_BYTES).toString('base64url')}`,
-        calendarId,
-        label: request.body.label ?? null,
-        tokenHash,
-        createdAt: now,
-      }
-      const recorded: RecordedCreation = {
-        ...toFeedTokenResource(record),
-        sealedToken: sealer.seal(token),
-      }
-      const result = await app.store.createFeedToken(
-        record,
-        app.idempotency.record(context, { status: 201, body: recorded }, now),
-      )
-      if (result.kind === 'replay' && context) {
-        const answer = app.idempotency.answerOf(context, result.record)
-        const replayed = createdAnswer(request, answer.body as RecordedCreation)
-        return reply.code(201).header('idempotent-replayed', 'true').send(replayed)
-      }
-      reply.code(201)
-      return { ...toFeedTokenResource(record), token, url: feedUrl(request, token) }
-    },
+    async (request, reply) =>
+      app.idempotency.write(request, reply, createdAnswer(request), (key) =>
+        feedTokens.create(request.body.label ?? null, key()),
+      ),
   )
 
   app.get(
@@ -164,10 +150,7 @@ const feedTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: FeedTokenListSchema },
       },
     },
-    async () => {
-      const tokens = await app.store.listFeedTokens(calendarId)
-      return { items: tokens.map(toFeedTokenResource) }
-    },
+    async () => ({ items: (await feedTokens.list()).map(toFeedTokenResource) }),
   )
 
   app.delete(
@@ -190,24 +173,8 @@ const feedTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request, reply) => {
-      const context = app.idempotency.of(request)
-      const now = Date.now()
-      const stored = await app.idempotency.lookup(context, now)
-      if (stored) return app.idempotency.replay(reply, stored)
-      const result = await app.store.deleteFeedToken(
-        calendarId,
-        request.params.id,
-        app.idempotency.record(context, { status: 204, body: null }, now),
-      )
-      if (result.kind === 'replay' && context) {
-        return app.idempotency.replay(reply, app.idempotency.answerOf(context, result.record))
-      }
-      if (result.kind === 'done' && !result.value) {
-        throw new NotFoundProblem(`Feed token ${request.params.id} does not exist`)
-      }
-      return reply.code(204).send(null)
-    },
+    async (request, reply) =>
+      app.idempotency.write(request, reply, NO_CONTENT, (key) => feedTokens.revoke(request.params.id, key())),
   )
 }
 

@@ -6,16 +6,10 @@ import {
   ref,
   toCalendarResource,
 } from '@scheduler/contract'
-import {
-  CALENDAR_ID_DEFAULT,
-  type CalendarSettings,
-  canonicalTimeZone,
-  validateCalendarSettings,
-  WEEKDAYS,
-} from '@scheduler/core'
-import { type FieldError, UnprocessableProblem } from '../../../errors.js'
-import { instantAt } from '../../../services/event-requests.js'
+import { CALENDAR_ID_DEFAULT, type CalendarSettings, canonicalTimeZone, WEEKDAYS } from '@scheduler/core'
+import type { AnswerSpec } from '../../../plugins/app/idempotency.js'
 import { ChangeHeaders, problemResponses } from '../../route-schemas.js'
+import { instantAt } from '../../wire-input.js'
 import feedTokenRoutes from './feed-tokens.js'
 
 function settingsOf(body: CalendarUpdateRequest): CalendarSettings {
@@ -38,17 +32,8 @@ function settingsOf(body: CalendarUpdateRequest): CalendarSettings {
   }
 }
 
-/** Core's `path: message` problems (`workingHours.mon[0].start: …`) as JSON pointers into the body. */
-function fieldErrorOf(problem: string): FieldError {
-  const separator = problem.indexOf(': ')
-  if (separator < 0) return { path: '/body', message: problem }
-  const path = problem
-    .slice(0, separator)
-    .replace(/\[(\d+)\]/g, '.$1')
-    .split('.')
-    .filter(Boolean)
-    .join('/')
-  return { path: `/body/${path}`, message: problem.slice(separator + 2) }
+const CALENDAR_ANSWER: AnswerSpec<CalendarSettings> = {
+  present: (settings) => ({ status: 200, body: toCalendarResource(settings) }),
 }
 
 /** The calendar's settings: working hours, time zone, slots, buffers, notice, horizon, blackouts. */
@@ -64,11 +49,7 @@ const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(CalendarSchema) },
       },
     },
-    async () => {
-      const settings = await app.store.getCalendar(CALENDAR_ID_DEFAULT)
-      if (!settings) throw new Error(`Calendar ${CALENDAR_ID_DEFAULT} is missing`)
-      return toCalendarResource(settings)
-    },
+    async () => toCalendarResource(await app.services.calendar.get()),
   )
 
   app.put(
@@ -91,22 +72,9 @@ const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const settings = settingsOf(request.body)
-      const problems = validateCalendarSettings(settings)
-      if (problems.length > 0) {
-        throw new UnprocessableProblem(problems.join('; '), problems.map(fieldErrorOf))
-      }
-      const context = app.idempotency.of(request)
-      const now = Date.now()
-      const stored = await app.idempotency.lookup(context, now)
-      if (stored) return app.idempotency.replay(reply, stored)
-      const body = toCalendarResource(settings)
-      const result = await app.store.putCalendar(
-        settings,
-        app.idempotency.record(context, { status: 200, body }, now),
+      return app.idempotency.write(request, reply, CALENDAR_ANSWER, (key) =>
+        app.services.calendar.replace(settings, key()),
       )
-      if (result.kind === 'replay' && context)
-        return app.idempotency.replay(reply, app.idempotency.answerOf(context, result.record))
-      return toCalendarResource(result.kind === 'done' ? result.value : settings)
     },
   )
 

@@ -9,12 +9,12 @@ import {
   toEventStatusResource,
   toEventTombstoneResource,
 } from '@scheduler/contract'
-import { CALENDAR_ID_DEFAULT, EVENT_STATUSES } from '@scheduler/core'
+import { EVENT_STATUSES } from '@scheduler/core'
 import { Type } from '@sinclair/typebox'
 import type { preValidationHookHandler } from 'fastify'
-import { NotFoundProblem, UnprocessableProblem, ValidationProblem } from '../../../errors.js'
-import { instantAt } from '../../../services/event-requests.js'
+import { UnprocessableProblem, ValidationProblem } from '../../../errors.js'
 import { IdParams, problemResponses } from '../../route-schemas.js'
+import { instantAt } from '../../wire-input.js'
 import attachmentRoutes from './attachments/index.js'
 import intakeRoutes from './intake.js'
 import previewRoutes from './preview.js'
@@ -91,7 +91,7 @@ const splitStatusList: preValidationHookHandler = async (request) => {
 
 /** Reading events: the list with its filters and cursor, one event, and its status. */
 const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const calendarId = CALENDAR_ID_DEFAULT
+  const { events } = app.services
 
   app.get(
     '',
@@ -120,12 +120,11 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { query } = request
       if (query.syncToken !== undefined) {
-        const changes = await app.store.syncEvents(calendarId, {
+        const { value: changes, at } = await events.sync({
           syncToken: query.syncToken,
           limit: query.limit ?? 50,
           ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
         })
-        const at = Date.now()
         return {
           items: changes.items.map((item) =>
             item.kind === 'event'
@@ -141,8 +140,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (from !== undefined && to !== undefined && to <= from) {
         throw UnprocessableProblem.at('/query/to', 'must be after from')
       }
-      const now = Date.now()
-      const page = await app.store.listEvents(calendarId, {
+      const { value: page, at } = await events.list({
         ...(from === undefined ? {} : { from }),
         ...(to === undefined ? {} : { to }),
         ...(query.status ? { statuses: [...new Set(query.status)] } : {}),
@@ -152,10 +150,9 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         limit: query.limit ?? 50,
         order: query.order ?? 'start',
         ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-        now,
       })
       return {
-        items: page.items.map((event) => toEventResource(event, now)),
+        items: page.items.map((event) => toEventResource(event, at)),
         nextCursor: page.nextCursor,
         ...(page.syncToken === null ? {} : { syncToken: page.syncToken }),
       }
@@ -185,10 +182,9 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const event = await app.store.getEvent(calendarId, request.params.id)
-      if (!event) throw new NotFoundProblem(`Event ${request.params.id} does not exist`)
+      const { value: event, at } = await events.get(request.params.id)
       reply.header('etag', `"${event.version}"`)
-      return toEventResource(event, Date.now())
+      return toEventResource(event, at)
     },
   )
 
@@ -205,9 +201,8 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const event = await app.store.getEvent(calendarId, request.params.id)
-      if (!event) throw new NotFoundProblem(`Event ${request.params.id} does not exist`)
-      return toEventStatusResource(event, Date.now())
+      const { value: event, at } = await events.get(request.params.id)
+      return toEventStatusResource(event, at)
     },
   )
 

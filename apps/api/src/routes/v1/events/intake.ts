@@ -5,10 +5,10 @@ import {
   EventCreateRequestSchema,
   EventPatchRequestSchema,
   ref,
+  toEventResource,
 } from '@scheduler/contract'
-import type { FastifyReply } from 'fastify'
-import { type IntakeAnswer, makeEventIntake } from '../../../services/event-intake-service.js'
-import { createInputOf, patchInputOf } from '../../../services/event-requests.js'
+import type { AnswerSpec } from '../../../plugins/app/idempotency.js'
+import type { Accepted } from '../../../services/event-intake-service.js'
 import {
   ChangeHeaders,
   EventChangeHeaders,
@@ -16,6 +16,7 @@ import {
   preconditionOf,
   problemResponses,
 } from '../../route-schemas.js'
+import { createInputOf, patchInputOf } from '../../wire-input.js'
 
 const ACCEPTED = {
   description:
@@ -24,11 +25,16 @@ const ACCEPTED = {
   ...ref(EventAcceptedSchema),
 }
 
-function accepted(reply: FastifyReply, answer: IntakeAnswer) {
-  const body = answer.body as EventAcceptedResource
-  reply.code(answer.status).header('location', `/v1/events/${encodeURIComponent(body.event.id)}`)
-  if (answer.replayed) reply.header('idempotent-replayed', 'true')
-  return body
+/** 202 with the event and its job; `Location` names the event, in a replayed answer too. */
+function acceptedAnswer(body: EventAcceptedResource) {
+  const location = `/v1/events/${encodeURIComponent(body.event.id)}`
+  return { status: 202, body, headers: { location } }
+}
+
+const ACCEPTED_ANSWER: AnswerSpec<Accepted> = {
+  present: ({ event, job, at }) =>
+    acceptedAnswer({ event: toEventResource(event, at), job: { id: job.id, state: job.state } }),
+  replay: (recorded) => acceptedAnswer(recorded.body as EventAcceptedResource),
 }
 
 /**
@@ -36,14 +42,7 @@ function accepted(reply: FastifyReply, answer: IntakeAnswer) {
  * arrival order (poll the event's status or the job, or register a webhook).
  */
 const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const intake = makeEventIntake({
-    store: app.store,
-    idempotency: app.idempotency,
-    placementQueue: app.placementQueue,
-    redis: app.redis,
-    log: app.log,
-    clock: Date.now,
-  })
+  const { intake } = app.services
 
   app.post(
     '',
@@ -63,8 +62,7 @@ const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const input = createInputOf(request.body)
-      const answer = await intake.create(input, app.idempotency.of(request))
-      return accepted(reply, answer)
+      return app.idempotency.write(request, reply, ACCEPTED_ANSWER, (key) => intake.create(input, key()))
     },
   )
 
@@ -87,12 +85,10 @@ const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const patch = patchInputOf(request.body)
-      const answer = await intake.change(
-        request.params.id,
-        { type: 'update', patch, ifMatch: preconditionOf(request.headers['if-match']) },
-        app.idempotency.of(request),
+      const ifMatch = preconditionOf(request.headers['if-match'])
+      return app.idempotency.write(request, reply, ACCEPTED_ANSWER, (key) =>
+        intake.change(request.params.id, { type: 'update', patch, ifMatch }, key()),
       )
-      return accepted(reply, answer)
     },
   )
 
@@ -111,12 +107,10 @@ const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const answer = await intake.change(
-        request.params.id,
-        { type: 'cancel', ifMatch: preconditionOf(request.headers['if-match']) },
-        app.idempotency.of(request),
+      const ifMatch = preconditionOf(request.headers['if-match'])
+      return app.idempotency.write(request, reply, ACCEPTED_ANSWER, (key) =>
+        intake.change(request.params.id, { type: 'cancel', ifMatch }, key()),
       )
-      return accepted(reply, answer)
     },
   )
 
@@ -135,12 +129,10 @@ const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const answer = await intake.change(
-        request.params.id,
-        { type: 'delete', ifMatch: preconditionOf(request.headers['if-match']) },
-        app.idempotency.of(request),
+      const ifMatch = preconditionOf(request.headers['if-match'])
+      return app.idempotency.write(request, reply, ACCEPTED_ANSWER, (key) =>
+        intake.change(request.params.id, { type: 'delete', ifMatch }, key()),
       )
-      return accepted(reply, answer)
     },
   )
 }

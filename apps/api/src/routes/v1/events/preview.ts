@@ -1,13 +1,32 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { EventCreateRequestSchema, PreviewSchema, ref } from '@scheduler/contract'
-import { makeEventPreview } from '../../../services/event-preview-service.js'
-import { createInputOf } from '../../../services/event-requests.js'
+import {
+  EventCreateRequestSchema,
+  type PreviewResource,
+  PreviewSchema,
+  ref,
+  toFailureResource,
+  toIntervalResource,
+  toWireInstant,
+} from '@scheduler/contract'
+import type { PlanOutput } from '@scheduler/core'
 import { problemResponses } from '../../route-schemas.js'
+import { createInputOf } from '../../wire-input.js'
+
+function toPreviewResource({ result, displaced }: PlanOutput): PreviewResource {
+  return {
+    start: result.status === 'scheduled' ? toWireInstant(result.slot.start) : null,
+    end: result.status === 'scheduled' ? toWireInstant(result.slot.end) : null,
+    failure: result.status === 'failed' ? toFailureResource(result.failure) : null,
+    displaced: displaced.map((displacement) => ({
+      eventId: displacement.eventId,
+      from: toIntervalResource(displacement.from),
+      to: displacement.to === null ? null : toIntervalResource(displacement.to),
+    })),
+  }
+}
 
 /** `POST /v1/events/preview`: where an event would go now; nothing is written. */
 const previewRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const previews = makeEventPreview({ store: app.store, clock: Date.now })
-
   app.post(
     '/preview',
     {
@@ -21,7 +40,7 @@ const previewRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(PreviewSchema), ...problemResponses(400, 413, 415, 422) },
       },
     },
-    async (request) => previews.preview(createInputOf(request.body)),
+    async (request) => toPreviewResource(await app.services.preview.preview(createInputOf(request.body))),
   )
 }
 

@@ -1,7 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { JobSchema, ref, toJobResource } from '@scheduler/contract'
-import { CALENDAR_ID_DEFAULT } from '@scheduler/core'
-import { NotFoundProblem } from '../../../errors.js'
 import { IdParams, problemResponses } from '../../route-schemas.js'
 
 /** `GET /v1/jobs/{id}`: a change and how it went (kept at least 24 h). */
@@ -21,11 +19,7 @@ const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(JobSchema), ...problemResponses(400, 404) },
       },
     },
-    async (request) => {
-      const job = await app.store.getJob(CALENDAR_ID_DEFAULT, request.params.id)
-      if (!job) throw new NotFoundProblem(`Job ${request.params.id} does not exist`)
-      return toJobResource(job)
-    },
+    async (request) => toJobResource(await app.services.events.job(request.params.id)),
   )
 }
 

@@ -9,15 +9,10 @@ import {
   WebhookCreateRequestSchema,
   WebhookSchema,
 } from '@scheduler/contract'
-import { CALENDAR_ID_DEFAULT, type WebhookEventType } from '@scheduler/core'
-import { newId } from '@scheduler/jobs'
 import type { WebhookRecord } from '@scheduler/store'
-import { checkWebhookUrl, generateWebhookSecret } from '@scheduler/webhooks'
 import { Type } from '@sinclair/typebox'
-import { NotFoundProblem, ValidationProblem } from '../../../errors.js'
+import { type AnswerSpec, NO_CONTENT } from '../../../plugins/app/idempotency.js'
 import { ChangeHeaders, IdParams, problemResponses } from '../../route-schemas.js'
-
-const DEFAULT_EVENTS: WebhookEventType[] = ['event.failed']
 
 const WebhookListSchema = Type.Object(
   { items: Type.Array(ref(WebhookSchema)) },
@@ -43,13 +38,22 @@ const CREATED = {
   ...ref(WebhookCreatedSchema),
 }
 
+/** 201 with the secret, shown only here; `Location` names the webhook (not repeated in a replay). */
+const CREATED_ANSWER: AnswerSpec<WebhookRecord> = {
+  present: (webhook) => ({
+    status: 201,
+    body: toWebhookCreatedResource(webhook),
+    headers: { location: `/v1/webhooks/${encodeURIComponent(webhook.id)}` },
+  }),
+  record: (webhook) => ({ status: 201, body: toWebhookCreatedResource(webhook) }),
+}
+
 /**
  * Failure callbacks: receivers of Standard Webhooks deliveries. URLs are checked here (https, public
  * addresses only, in every spelling) and again, after DNS resolution, at every delivery.
  */
 const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const calendarId = CALENDAR_ID_DEFAULT
-  const addressPolicy = { allowLoopback: app.config.WEBHOOK_ALLOW_LOOPBACK }
+  const { webhooks } = app.services
 
   app.post(
     '/',
@@ -73,33 +77,12 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { body } = request
-      const check = checkWebhookUrl(body.url, addressPolicy)
-      if (!check.ok) throw ValidationProblem.at('/body/url', check.reason)
-
-      const context = app.idempotency.of(request)
-      const now = Date.now()
-      const stored = await app.idempotency.lookup(context, now)
-      if (stored) return app.idempotency.replay(reply, stored)
-
-      const webhook: WebhookRecord = {
-        id: newId('whk'),
-        calendarId,
+      const input = {
         url: body.url,
-        events: [...new Set(body.events ?? DEFAULT_EVENTS)],
+        ...(body.events === undefined ? {} : { events: body.events }),
         description: body.description ?? null,
-        secret: generateWebhookSecret(),
-        createdAt: now,
       }
-      const created = toWebhookCreatedResource(webhook)
-      const result = await app.store.createWebhook(
-        webhook,
-        app.idempotency.record(context, { status: 201, body: created }, now),
-      )
-      if (result.kind === 'replay' && context) {
-        return app.idempotency.replay(reply, app.idempotency.answerOf(context, result.record))
-      }
-      reply.code(201).header('location', `/v1/webhooks/${encodeURIComponent(webhook.id)}`)
-      return created
+      return app.idempotency.write(request, reply, CREATED_ANSWER, (key) => webhooks.create(input, key()))
     },
   )
 
@@ -114,10 +97,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: WebhookListSchema },
       },
     },
-    async () => {
-      const webhooks = await app.store.listWebhooks(calendarId)
-      return { items: webhooks.map(toWebhookResource) }
-    },
+    async () => ({ items: (await webhooks.list()).map(toWebhookResource) }),
   )
 
   app.get(
@@ -133,11 +113,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(WebhookSchema), ...problemResponses(400, 404) },
       },
     },
-    async (request) => {
-      const webhook = await app.store.getWebhook(calendarId, request.params.id)
-      if (!webhook) throw new NotFoundProblem(`Webhook ${request.params.id} does not exist`)
-      return toWebhookResource(webhook)
-    },
+    async (request) => toWebhookResource(await webhooks.get(request.params.id)),
   )
 
   app.delete(
@@ -160,24 +136,8 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request, reply) => {
-      const context = app.idempotency.of(request)
-      const now = Date.now()
-      const stored = await app.idempotency.lookup(context, now)
-      if (stored) return app.idempotency.replay(reply, stored)
-      const result = await app.store.deleteWebhook(
-        calendarId,
-        request.params.id,
-        app.idempotency.record(context, { status: 204, body: null }, now),
-      )
-      if (result.kind === 'replay' && context) {
-        return app.idempotency.replay(reply, app.idempotency.answerOf(context, result.record))
-      }
-      if (result.kind === 'done' && !result.value) {
-        throw new NotFoundProblem(`Webhook ${request.params.id} does not exist`)
-      }
-      return reply.code(204).send(null)
-    },
+    async (request, reply) =>
+      app.idempotency.write(request, reply, NO_CONTENT, (key) => webhooks.remove(request.params.id, key())),
   )
 
   app.get(
@@ -197,9 +157,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const webhook = await app.store.getWebhook(calendarId, request.params.id)
-      if (!webhook) throw new NotFoundProblem(`Webhook ${request.params.id} does not exist`)
-      const deliveries = await app.store.listDeliveries(calendarId, webhook.id, request.query.limit ?? 50)
+      const deliveries = await webhooks.deliveries(request.params.id, request.query.limit ?? 50)
       return { items: deliveries.map(toDeliveryResource) }
     },
   )

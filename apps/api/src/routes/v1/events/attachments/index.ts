@@ -6,12 +6,11 @@ import {
   ref,
   toAttachmentResource,
 } from '@scheduler/contract'
-import { CALENDAR_ID_DEFAULT } from '@scheduler/core'
-import { newId } from '@scheduler/jobs'
-import { type AttachmentRecord, EventNotFoundError } from '@scheduler/store'
+import type { AttachmentRecord } from '@scheduler/store'
 import { Type } from '@sinclair/typebox'
 import type { FastifyRequest, FastifySchemaCompiler } from 'fastify'
-import { NotFoundProblem, PayloadTooLargeProblem, UnsupportedMediaTypeProblem } from '../../../../errors.js'
+import { PayloadTooLargeProblem, UnsupportedMediaTypeProblem } from '../../../../errors.js'
+import { type AnswerSpec, NO_CONTENT } from '../../../../plugins/app/idempotency.js'
 import multipartPlugin from '../../../../plugins/external/multipart.js'
 import { ChangeHeaders, problemResponse, problemResponses } from '../../../route-schemas.js'
 import { contentDisposition } from './content-disposition.js'
@@ -62,6 +61,18 @@ const BYTES = {
   content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } },
 }
 
+/** 201 with the attachment; `Location` names its bytes (not repeated in a replay). */
+const CREATED_ANSWER: AnswerSpec<AttachmentRecord> = {
+  present: (attachment) => ({
+    status: 201,
+    body: toAttachmentResource(attachment),
+    headers: {
+      location: `/v1/events/${encodeURIComponent(attachment.eventId)}/attachments/${encodeURIComponent(attachment.id)}`,
+    },
+  }),
+  record: (attachment) => ({ status: 201, body: toAttachmentResource(attachment) }),
+}
+
 // A 415 before anything is parsed or read (and after authentication, which `onRequest` does): the body of
 // an upload is `multipart/form-data` and nothing else. A declared length beyond the limit is refused unread.
 async function requireMultipartUpload(request: FastifyRequest, maxBytes: number): Promise<void> {
@@ -81,7 +92,7 @@ async function requireMultipartUpload(request: FastifyRequest, maxBytes: number)
  * ATTACHMENT_MAX_BYTES each.
  */
 const attachmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const calendarId = CALENDAR_ID_DEFAULT
+  const { attachments } = app.services
   const maxBytes = app.config.ATTACHMENT_MAX_BYTES
   await app.register(multipartPlugin)
 
@@ -124,67 +135,23 @@ const attachmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request, reply) => {
-      const eventId = request.params.id
-      // Before the upload is read: nothing is read for an event that does not exist.
-      if (!(await app.store.getEvent(calendarId, eventId))) {
-        throw new NotFoundProblem(`Event ${eventId} does not exist`)
-      }
-      const upload = await readUpload(request, maxBytes)
-
-      const context = app.idempotency.contextOf(
-        request.headers['idempotency-key'],
-        {
-          method: request.method,
-          route: request.routeOptions.url ?? request.url,
-          params: request.params,
-          body: {
-            filename: upload.filename,
-            contentType: upload.contentType,
-            size: upload.bytes.length,
-            sha256: upload.sha256,
-          },
-        },
-        calendarId,
-      )
-      const now = Date.now()
-      const stored = await app.idempotency.lookup(context, now)
-      if (stored) return app.idempotency.replay(reply, stored)
-
-      const attachment: AttachmentRecord = {
-        id: newId('att'),
-        calendarId,
-        eventId,
-        filename: upload.filename,
-        contentType: upload.contentType,
-        size: upload.bytes.length,
-        sha256: upload.sha256,
-        createdAt: now,
-      }
-      const created = toAttachmentResource(attachment)
-      let result: Awaited<ReturnType<typeof app.store.putAttachment>>
-      try {
-        result = await app.store.putAttachment(
-          attachment,
-          upload.bytes,
-          app.idempotency.record(context, { status: 201, body: created }, now),
-        )
-      } catch (error) {
-        // Deleted while the upload was being read.
-        if (error instanceof EventNotFoundError) throw new NotFoundProblem(`Event ${eventId} does not exist`)
-        throw error
-      }
-      if (result.kind === 'replay' && context) {
-        return app.idempotency.replay(reply, app.idempotency.answerOf(context, result.record))
-      }
-      reply
-        .code(201)
-        .header(
-          'location',
-          `/v1/events/${encodeURIComponent(eventId)}/attachments/${encodeURIComponent(attachment.id)}`,
-        )
-      return created
-    },
+    async (request, reply) =>
+      app.idempotency.write(request, reply, CREATED_ANSWER, (key) =>
+        attachments.attach(
+          request.params.id,
+          () => readUpload(request, maxBytes),
+          // The same file again is the same request
+          (upload) =>
+            key({
+              body: {
+                filename: upload.filename,
+                contentType: upload.contentType,
+                size: upload.bytes.length,
+                sha256: upload.sha256,
+              },
+            }),
+        ),
+      ),
   )
 
   app.get(
@@ -200,14 +167,7 @@ const attachmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ref(AttachmentListSchema), ...problemResponses(400, 404) },
       },
     },
-    async (request) => {
-      const eventId = request.params.id
-      if (!(await app.store.getEvent(calendarId, eventId))) {
-        throw new NotFoundProblem(`Event ${eventId} does not exist`)
-      }
-      const attachments = await app.store.listAttachments(calendarId, eventId)
-      return { items: attachments.map(toAttachmentResource) }
-    },
+    async (request) => ({ items: (await attachments.list(request.params.id)).map(toAttachmentResource) }),
   )
 
   app.get(
@@ -227,9 +187,7 @@ const attachmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { id: eventId, attachmentId } = request.params
-      const found = await app.store.getAttachment(calendarId, eventId, attachmentId)
-      if (!found) throw new NotFoundProblem(`Event ${eventId} has no attachment ${attachmentId}`)
-      const { meta, bytes } = found
+      const { meta, bytes } = await attachments.get(eventId, attachmentId)
       return (
         reply
           .type(meta.contentType)
@@ -265,23 +223,9 @@ const attachmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { id: eventId, attachmentId } = request.params
-      const context = app.idempotency.of(request)
-      const now = Date.now()
-      const stored = await app.idempotency.lookup(context, now)
-      if (stored) return app.idempotency.replay(reply, stored)
-      const result = await app.store.deleteAttachment(
-        calendarId,
-        eventId,
-        attachmentId,
-        app.idempotency.record(context, { status: 204, body: null }, now),
+      return app.idempotency.write(request, reply, NO_CONTENT, (key) =>
+        attachments.remove(eventId, attachmentId, key()),
       )
-      if (result.kind === 'replay' && context) {
-        return app.idempotency.replay(reply, app.idempotency.answerOf(context, result.record))
-      }
-      if (result.kind === 'done' && !result.value) {
-        throw new NotFoundProblem(`Event ${eventId} has no attachment ${attachmentId}`)
-      }
-      return reply.code(204).send(null)
     },
   )
 }

@@ -2,31 +2,20 @@ import type { EventCreateRequest, EventPatchRequest } from '@scheduler/contract'
 import { parseWireInstant } from '@scheduler/contract'
 import {
   type Attendee,
-  type CalendarSettings,
-  type EventChanges,
-  type EventStatus,
   type Instant,
+  type Interval,
   isSupportedInstant,
-  isSupportedSpan,
-  localDate,
-  localDayRange,
-  type NewEventRequest,
   type PlacementRequest,
   SUPPORTED_RANGE_TEXT,
 } from '@scheduler/core'
 import { UnprocessableProblem, ValidationProblem } from '../errors.js'
+import type { CreateInput, PatchInput } from '../services/event-rules.js'
 
-/** A create request in domain terms. */
-export type CreateInput = NewEventRequest
-
-/** A PATCH in domain terms; `status` is what was asked for, before it is checked (422). */
-export interface PatchInput {
-  changes: Omit<EventChanges, 'status'>
-  status?: EventStatus
-}
-
-// The largest `bufferMinutes` a calendar may have (core's `validateCalendarSettings`)
-const LARGEST_BUFFER_MINUTES = 1440
+/**
+ * Wire → domain: what the routes read from requests that passed their schema. A value the schema cannot
+ * refuse but the domain cannot take (a leap second, two ways of saying when) is a 400; an instant outside
+ * the supported range a 422.
+ */
 
 type WhenFields = Pick<EventCreateRequest, 'start' | 'date' | 'notBefore' | 'notAfter'>
 
@@ -49,21 +38,11 @@ export function instantAt(path: string, text: string): Instant {
   return instant
 }
 
-/**
- * A fixed event of `durationMinutes` from `start`, with the calendar's buffer on both sides, must lie in the
- * supported range of instants; else a 422 at `path`.
- */
-export function checkSpan(
-  path: string,
-  start: Instant,
-  durationMinutes: number,
-  settings: Pick<CalendarSettings, 'bufferMinutes'>,
-): void {
-  if (isSupportedSpan(start, durationMinutes, settings.bufferMinutes)) return
-  throw UnprocessableProblem.at(
-    path,
-    `the event (${durationMinutes} min, with the calendar's ${settings.bufferMinutes}-minute buffer on both sides) must lie ${SUPPORTED_RANGE_TEXT}`,
-  )
+/** `[from, to)` of a query; `to` not after `from` is a 422. */
+export function queryRange(from: string, to: string): Interval {
+  const range = { start: instantAt('/query/from', from), end: instantAt('/query/to', to) }
+  if (range.end <= range.start) throw UnprocessableProblem.at('/query/to', 'must be after from')
+  return range
 }
 
 /** The one way a request says when, or undefined when it says nothing; two ways at once are a 400. */
@@ -139,54 +118,4 @@ export function patchInputOf(body: EventPatchRequest): PatchInput {
   const when = placementOf(body)
   if (when) changes.when = when
   return body.status === undefined ? { changes } : { changes, status: body.status }
-}
-
-/**
- * The checks that need the clock and the calendar (422): a fixed start in the past, a date before today in
- * the calendar's zone, a window that ends before it starts or in the past; and the supported range of
- * instants: a fixed event of `durationMinutes` with the calendar's buffer, or the calendar-local `date`, must
- * lie in it.
- */
-export async function checkWhen(
-  when: PlacementRequest | undefined,
-  now: Instant,
-  settings: () => Promise<Pick<CalendarSettings, 'timezone' | 'bufferMinutes'>>,
-  durationMinutes: number,
-): Promise<void> {
-  if (!when) return
-  if (when.placement === 'fixed') {
-    if (when.start < now) throw UnprocessableProblem.at('/body/start', 'is in the past')
-    // The calendar is read only near the ends of the range, where its buffer can matter
-    if (!isSupportedSpan(when.start, durationMinutes, LARGEST_BUFFER_MINUTES)) {
-      checkSpan('/body/start', when.start, durationMinutes, await settings())
-    }
-    return
-  }
-  const window = when.window
-  if (window === null) return
-  if (window.kind === 'range') {
-    const { notBefore, notAfter } = window
-    if (notAfter !== null && notBefore !== null && notAfter <= notBefore) {
-      throw UnprocessableProblem.at('/body/notAfter', 'must be after notBefore')
-    }
-    if (notAfter !== null && notAfter <= now)
-      throw UnprocessableProblem.at('/body/notAfter', 'is in the past')
-    return
-  }
-  // The calendar is read only for a date: its time zone says which day is today
-  const calendar = await settings()
-  const today = localDate(calendar, now)
-  if (window.date < today) {
-    throw UnprocessableProblem.at(
-      '/body/date',
-      `is before today (${today}) in the calendar's time zone ${calendar.timezone}`,
-    )
-  }
-  const day = localDayRange(calendar, window.date)
-  if (!isSupportedInstant(day.start) || !isSupportedInstant(day.end)) {
-    throw UnprocessableProblem.at(
-      '/body/date',
-      `the day in the calendar's time zone ${calendar.timezone} must lie ${SUPPORTED_RANGE_TEXT}`,
-    )
-  }
 }
