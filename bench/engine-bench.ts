@@ -1,6 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs'
-import { type CalendarSettings, type JobRecord, parseWorkingHoursSpec, pendingEvent } from '@scheduler/core'
-import { createPlacementQueue, createRedisConnection, enqueuePlacement, newId } from '@scheduler/jobs'
+import {
+  type CalendarSettings,
+  type JobRecord,
+  newId,
+  parseWorkingHoursSpec,
+  pendingEvent,
+} from '@scheduler/core'
+import { createPlacementQueue, createRedisConnection, enqueuePlacement } from '@scheduler/jobs'
 import type { Store } from '@scheduler/store'
 import { Queue, Worker } from 'bullmq'
 import pg from 'pg'

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { loadConfig } from '@scheduler/config'
-import type { EventRecord, JobRecord } from '@scheduler/core'
-import { newId } from '@scheduler/jobs'
+import { type EventRecord, type JobRecord, newId } from '@scheduler/core'
 import { createSigner } from 'fast-jwt'
 import { Redis } from 'ioredis'
 import type { Test } from 'tap'

@@ -8,9 +8,10 @@ import {
   type Instant,
   type JobPayload,
   type JobRecord,
+  newId,
   pendingEvent,
 } from '@scheduler/core'
-import { enqueuePlacement, newId, type PlacementQueue } from '@scheduler/jobs'
+import { enqueuePlacement, type PlacementQueue } from '@scheduler/jobs'
 import type { Store } from '@scheduler/store'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'

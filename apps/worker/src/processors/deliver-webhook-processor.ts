@@ -1,5 +1,5 @@
-import type { Instant } from '@scheduler/core'
-import { type DeliveryJobData, newId } from '@scheduler/jobs'
+import { type Instant, newId } from '@scheduler/core'
+import type { DeliveryJobData } from '@scheduler/jobs'
 import type { DeliveryRecord, Store } from '@scheduler/store'
 import { deliverWebhook, type HostResolver, retryDelay, webhookHeaders } from '@scheduler/webhooks'
 import { type Job, UnrecoverableError, type WorkerOptions } from 'bullmq'

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { CALENDAR_ID_DEFAULT, type WebhookEventType } from '@scheduler/core'
+import { CALENDAR_ID_DEFAULT, newId, type WebhookEventType } from '@scheduler/core'
 import {
   createDeliveryQueue,
   createRedisConnection,
@@ -10,7 +10,6 @@ import {
   type DeliveryJobData,
   deliveryJobId,
   enqueueDelivery,
-  newId,
 } from '@scheduler/jobs'
 import { openStore, type Store, type WebhookRecord } from '@scheduler/store'
 import { generateWebhookSecret, type HostResolver } from '@scheduler/webhooks'

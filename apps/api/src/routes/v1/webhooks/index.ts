@@ -9,8 +9,7 @@ import {
   WebhookCreateRequestSchema,
   WebhookSchema,
 } from '@scheduler/contract'
-import { CALENDAR_ID_DEFAULT, type WebhookEventType } from '@scheduler/core'
-import { newId } from '@scheduler/jobs'
+import { CALENDAR_ID_DEFAULT, newId, type WebhookEventType } from '@scheduler/core'
 import type { WebhookRecord } from '@scheduler/store'
 import { checkWebhookUrl, generateWebhookSecret } from '@scheduler/webhooks'
 import { Type } from '@sinclair/typebox'

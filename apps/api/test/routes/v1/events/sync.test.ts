@@ -1,6 +1,5 @@
 import type { EventPageResource, ProblemResource } from '@scheduler/contract'
-import type { EventRecord } from '@scheduler/core'
-import { newId } from '@scheduler/jobs'
+import { type EventRecord, newId } from '@scheduler/core'
 import t from 'tap'
 import { aPlan } from '../../../../../../packages/store/test/builders.js'
 import { type App, aScheduledEvent, bearer, build, seedEvent } from '../../../helper.js'

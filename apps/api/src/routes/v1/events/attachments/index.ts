@@ -6,8 +6,7 @@ import {
   ref,
   toAttachmentResource,
 } from '@scheduler/contract'
-import { CALENDAR_ID_DEFAULT } from '@scheduler/core'
-import { newId } from '@scheduler/jobs'
+import { CALENDAR_ID_DEFAULT, newId } from '@scheduler/core'
 import { type AttachmentRecord, EventNotFoundError } from '@scheduler/store'
 import { Type } from '@sinclair/typebox'
 import type { FastifyRequest, FastifySchemaCompiler } from 'fastify'
