@@ -12,7 +12,7 @@ import {
   enqueueDelivery,
 } from '@scheduler/jobs'
 import { openStore, type Store, type WebhookRecord } from '@scheduler/store'
-import { generateWebhookSecret, type HostResolver } from '@scheduler/webhooks'
+import { generateWebhookSecret, type HostResolver, webhookRetryPolicy } from '@scheduler/webhooks'
 import { Worker } from 'bullmq'
 import { pino } from 'pino'
 import { Webhook } from 'standardwebhooks'
@@ -29,6 +29,7 @@ import {
 const REDIS_URL = 'redis://127.0.0.1:6379'
 /** WEBHOOK_RETRY_SCHEDULE=200ms,400ms: three attempts in all. */
 const SCHEDULE = [200, 400]
+const RETRY_POLICY = webhookRetryPolicy(SCHEDULE)
 const logger = pino({ level: 'silent' })
 
 interface Received {
@@ -85,7 +86,7 @@ async function setup(t: Test, options: { startWorker?: boolean; resolve?: HostRe
   const dispatcher = createOutboxDispatcher({
     store,
     deliveryQueue,
-    attempts: SCHEDULE.length + 1,
+    attempts: RETRY_POLICY.attempts,
     logger,
     intervalMs: 50,
   })
@@ -94,14 +95,14 @@ async function setup(t: Test, options: { startWorker?: boolean; resolve?: HostRe
       DELIVERY_QUEUE,
       createDeliverWebhookProcessor({
         store,
-        retrySchedule: SCHEDULE,
+        retryPolicy: RETRY_POLICY,
         timeoutMs: 1_000,
         allowLoopback: true,
         logger,
         ...(options.resolve ? { resolve: options.resolve } : {}),
       }),
       // As in production (apps/worker/src/worker-app.ts).
-      { connection: workerConnection, prefix, concurrency: 8, ...deliveryWorkerOptions(SCHEDULE) },
+      { connection: workerConnection, prefix, concurrency: 8, ...deliveryWorkerOptions(RETRY_POLICY) },
     )
   const workers: Array<Worker<DeliveryJobData, void, 'deliver'>> = []
   if (options.startWorker !== false) workers.push(startWorker())
