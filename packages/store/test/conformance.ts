@@ -1,14 +1,4 @@
 import type { EventRecord, EventStatus, Instant, JobRecord } from '@scheduler/core'
-import type { Test } from 'tap'
-import type { TcpProxy } from '../../../test/helpers/tcp-proxy.js'
-import {
-  type EventListQuery,
-  EventNotFoundError,
-  InvalidCursorError,
-  OverlapError,
-  StaleJobError,
-  type Store,
-} from '../src/port.js'
 import {
   aCalendar,
   aDelivery,
@@ -26,7 +16,17 @@ import {
   MINUTE,
   T0,
   uniqueId,
-} from './builders.js'
+} from '@scheduler/test-helpers/builders'
+import type { TcpProxy } from '@scheduler/test-helpers/tcp-proxy'
+import type { Test } from 'tap'
+import {
+  type EventListQuery,
+  EventNotFoundError,
+  InvalidCursorError,
+  OverlapError,
+  StaleJobError,
+  type Store,
+} from '../src/port.js'
 import { keysAndTimeoutsScenarios } from './conformance-keys-timeouts.js'
 import { feedTokenScenarios } from './feed-token-conformance.js'
 import { jobFailureScenarios } from './job-failure-scenarios.js'
@@ -43,7 +43,7 @@ export interface OpenedStore {
 
 export interface OpenOptions {
   /**
-   * Connect through a TCP proxy in front of the server (`test/helpers/tcp-proxy.ts`), made for this test
+   * Connect through a TCP proxy in front of the server (`@scheduler/test-helpers/tcp-proxy`), made for this test
    * (its teardown cuts it). An adapter whose server cannot be proxied answers no `proxy`.
    */
   proxy?: Test

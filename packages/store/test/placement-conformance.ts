@@ -1,6 +1,4 @@
 import type { EventRecord } from '@scheduler/core'
-import type { Test } from 'tap'
-import { OverlapError, RevisionMovedError, StaleJobError, type Store } from '../src/port.js'
 import {
   aCalendar,
   aJob,
@@ -12,7 +10,9 @@ import {
   HOUR,
   MINUTE,
   T0,
-} from './builders.js'
+} from '@scheduler/test-helpers/builders'
+import type { Test } from 'tap'
+import { OverlapError, RevisionMovedError, StaleJobError, type Store } from '../src/port.js'
 
 const CAL = 'default'
 

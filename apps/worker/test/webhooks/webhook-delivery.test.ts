@@ -12,14 +12,14 @@ import {
   enqueueDelivery,
 } from '@scheduler/jobs'
 import { openStore, type Store, type WebhookRecord } from '@scheduler/store'
+import { aCalendar, aJob, anEvent, aPlan } from '@scheduler/test-helpers/builders'
+import { dnsStub } from '@scheduler/test-helpers/dns-stub'
+import { freshPostgres } from '@scheduler/test-helpers/fresh-postgres'
 import { generateWebhookSecret, type HostResolver, webhookRetryPolicy } from '@scheduler/webhooks'
 import { Worker } from 'bullmq'
 import { pino } from 'pino'
 import { Webhook } from 'standardwebhooks'
 import t, { type Test } from 'tap'
-import { aCalendar, aJob, anEvent, aPlan } from '../../../../packages/store/test/builders.js'
-import { freshPostgres } from '../../../../packages/store/test/helpers/fresh-postgres.js'
-import { dnsStub } from '../../../../packages/webhooks/test/helpers/dns-stub.js'
 import { createOutboxDispatcher } from '../../src/outbox-dispatcher.js'
 import {
   createDeliverWebhookProcessor,
