@@ -10,6 +10,7 @@ COPY packages/contract/package.json packages/contract/
 COPY packages/core/package.json packages/core/
 COPY packages/jobs/package.json packages/jobs/
 COPY packages/store/package.json packages/store/
+COPY packages/test-helpers/package.json packages/test-helpers/
 COPY packages/webhooks/package.json packages/webhooks/
 RUN pnpm install --frozen-lockfile
 COPY tsconfig.base.json ./

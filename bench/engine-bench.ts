@@ -1,11 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs'
-import { type CalendarSettings, type JobRecord, parseWorkingHoursSpec, pendingEvent } from '@scheduler/core'
-import { createPlacementQueue, createRedisConnection, enqueuePlacement, newId } from '@scheduler/jobs'
+import {
+  type CalendarSettings,
+  type JobRecord,
+  newId,
+  parseWorkingHoursSpec,
+  pendingEvent,
+} from '@scheduler/core'
+import { createPlacementQueue, createRedisConnection, enqueuePlacement } from '@scheduler/jobs'
 import type { Store } from '@scheduler/store'
+import { deleteKeys, REDIS_URL } from '@scheduler/test-helpers/redis-keys'
+import { startService } from '@scheduler/test-helpers/service'
 import { Queue, Worker } from 'bullmq'
 import pg from 'pg'
-import { deleteKeys, REDIS_URL } from '../test/helpers/redis-keys.js'
-import { startService } from '../test/helpers/service.js'
 
 /**
  * The placement engine's figures (issue 8), each with its baseline measured in the same run:

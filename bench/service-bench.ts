@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { startService } from '../test/helpers/service.js'
+import { startService } from '@scheduler/test-helpers/service'
 
 const BURST = Number(process.env.BENCH_BURST ?? 1000)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50)

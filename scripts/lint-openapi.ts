@@ -13,9 +13,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createConfig, formatProblems, getTotals, lint } from '@redocly/openapi-core'
+import { createFreshDatabase } from '@scheduler/test-helpers/fresh-postgres'
+import { deleteKeys, REDIS_URL } from '@scheduler/test-helpers/redis-keys'
 import { buildApp } from '../apps/api/src/app-options.js'
-import { createFreshDatabase } from '../packages/store/test/helpers/fresh-postgres.js'
-import { deleteKeys, REDIS_URL } from '../test/helpers/redis-keys.js'
 
 async function openApiDocument(): Promise<unknown> {
   const database = await createFreshDatabase()

@@ -1,8 +1,8 @@
+import { at, upcomingWeekday } from '@scheduler/test-helpers/calendar-days'
+import { startWorker } from '@scheduler/worker'
 import ICAL from 'ical.js'
 import t from 'tap'
 import { bearer, build } from '../../apps/api/test/helper.js'
-import { startWorker } from '../../apps/worker/src/worker-app.js'
-import { at, upcomingWeekday } from '../helpers/calendar-days.js'
 
 const ZONE = 'America/New_York'
 type Logger = Parameters<typeof startWorker>[1]

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
+import { startService, waitUntil } from '@scheduler/test-helpers/service'
 import { chromium } from 'playwright-core'
 import t from 'tap'
-import { startService, waitUntil } from '../helpers/service.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CHROMIUM = '/usr/bin/chromium'

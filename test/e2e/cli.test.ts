@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { type JsonObject, startService } from '@scheduler/test-helpers/service'
 import t from 'tap'
-import { type JsonObject, startService } from '../helpers/service.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 

@@ -1,6 +1,6 @@
+import { startService, waitUntil } from '@scheduler/test-helpers/service'
 import { Redis } from 'ioredis'
 import t from 'tap'
-import { startService, waitUntil } from '../helpers/service.js'
 
 const BURST = 60
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { at, upcomingWeekday } from '@scheduler/test-helpers/calendar-days'
+import { startService, waitUntil } from '@scheduler/test-helpers/service'
 import t from 'tap'
-import { at, upcomingWeekday } from '../helpers/calendar-days.js'
-import { startService, waitUntil } from '../helpers/service.js'
 
 const ZONE = 'Asia/Kolkata'
 

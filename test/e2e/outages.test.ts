@@ -1,6 +1,6 @@
+import { startService, waitUntil } from '@scheduler/test-helpers/service'
+import { tcpProxy } from '@scheduler/test-helpers/tcp-proxy'
 import t from 'tap'
-import { startService, waitUntil } from '../helpers/service.js'
-import { tcpProxy } from '../helpers/tcp-proxy.js'
 
 const FAST_MS = 5_000
 

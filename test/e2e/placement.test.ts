@@ -1,6 +1,6 @@
+import { at, upcomingWeekday } from '@scheduler/test-helpers/calendar-days'
+import { startService } from '@scheduler/test-helpers/service'
 import t from 'tap'
-import { at, upcomingWeekday } from '../helpers/calendar-days.js'
-import { startService } from '../helpers/service.js'
 
 const ZONE = 'America/New_York'
 

@@ -1,10 +1,10 @@
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { at, upcomingWeekday } from '@scheduler/test-helpers/calendar-days'
+import { type JsonObject, startService, waitUntil } from '@scheduler/test-helpers/service'
 import pg from 'pg'
 import t from 'tap'
-import { at, upcomingWeekday } from '../helpers/calendar-days.js'
-import { type JsonObject, startService, waitUntil } from '../helpers/service.js'
 
 const ZONE = 'UTC'
 const WRITE_MS = 15_000

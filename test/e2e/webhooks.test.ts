@@ -1,10 +1,10 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { at, upcomingWeekday } from '@scheduler/test-helpers/calendar-days'
+import { type JsonObject, startService, waitUntil } from '@scheduler/test-helpers/service'
 import { Webhook } from 'standardwebhooks'
 import t, { type Test } from 'tap'
-import { at, upcomingWeekday } from '../helpers/calendar-days.js'
-import { type JsonObject, startService, waitUntil } from '../helpers/service.js'
 
 interface Message {
   webhookId: string

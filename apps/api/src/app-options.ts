@@ -66,13 +66,13 @@ export function appOptions(config: ServerConfig): FastifyHttpOptions<Server> {
 }
 
 /**
- * A ready-to-listen app: configuration from `options.env` (the process environment by default), the
- * server options from `appOptions`, the app plugin registered and ready.
+ * A ready-to-listen app: configuration from `options.env` (the process environment by default), read
+ * once and given to both the server options (`appOptions`) and the app plugin, registered and ready.
  */
 export async function buildApp(options: AppOptions = {}) {
-  const config = loadConfig(options.env as NodeJS.ProcessEnv | undefined)
+  const config = options.config ?? loadConfig(options.env as NodeJS.ProcessEnv | undefined)
   const app = Fastify(appOptions(config)).withTypeProvider<TypeBoxTypeProvider>()
-  await app.register(schedulerApi, options)
+  await app.register(schedulerApi, { ...options, config })
   await app.ready()
   return app
 }

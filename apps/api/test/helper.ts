@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { loadConfig } from '@scheduler/config'
-import type { EventRecord, JobRecord } from '@scheduler/core'
-import { newId } from '@scheduler/jobs'
+import { type EventRecord, type JobRecord, newId } from '@scheduler/core'
+import { createFreshStoreDatabase as createFreshDatabase } from '@scheduler/test-helpers/fresh-database'
+import { deleteKeys, REDIS_URL } from '@scheduler/test-helpers/redis-keys'
 import { createSigner } from 'fast-jwt'
-import { Redis } from 'ioredis'
 import type { Test } from 'tap'
-import { createFreshStoreDatabase as createFreshDatabase } from '../../../packages/store/test/helpers/fresh-database.js'
 import { buildApp } from '../src/app-options.js'
 import { SCOPES, type Scope } from '../src/auth/scopes.js'
 
-export const TEST_REDIS_URL = 'redis://127.0.0.1:6379'
+export const TEST_REDIS_URL = REDIS_URL
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long'
 export const ISSUER = 'auto-event-manager'
 export const AUDIENCE = 'scheduler-api'
@@ -48,20 +47,6 @@ export async function build(t: Test, env: Record<string, string | undefined> = {
     await deleteKeys(prefix)
   })
   return app
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL)
-  try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500)
-      if (keys.length > 0) await redis.del(...keys)
-      cursor = next
-    } while (cursor !== '0')
-  } finally {
-    redis.disconnect()
-  }
 }
 
 export interface TokenOptions {
@@ -131,4 +116,4 @@ export async function seedEvent(app: App, event: EventRecord): Promise<EventReco
   return event
 }
 
-export { anEvent, aScheduledEvent } from '../../../packages/store/test/builders.js'
+export { anEvent, aScheduledEvent } from '@scheduler/test-helpers/builders'

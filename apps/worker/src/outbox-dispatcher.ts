@@ -8,7 +8,7 @@ export type OutboxStore = Pick<Store, 'undispatchedMessages' | 'listWebhooks' | 
 export interface OutboxDispatcherOptions {
   store: OutboxStore
   deliveryQueue: DeliveryQueue
-  /** Attempts per delivery: the retry schedule's length plus the first try. */
+  /** Attempts per delivery: the webhook retry policy's `attempts`. */
   attempts: number
   logger: Pick<Logger, 'debug' | 'warn'>
   /** How often the outbox is polled when nobody wakes the dispatcher. */

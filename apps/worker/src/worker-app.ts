@@ -10,6 +10,7 @@ import {
   type PlacementJobData,
 } from '@scheduler/jobs'
 import { openStore } from '@scheduler/store'
+import { webhookRetryPolicy } from '@scheduler/webhooks'
 import { Worker } from 'bullmq'
 import type { Logger } from 'pino'
 import { createHousekeeping } from './housekeeping.js'
@@ -50,12 +51,12 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   await placementQueue.setGlobalConcurrency(1)
 
   const metrics = createWorkerMetrics()
-  const retrySchedule = parseDurationList(config.WEBHOOK_RETRY_SCHEDULE)
+  const retryPolicy = webhookRetryPolicy(parseDurationList(config.WEBHOOK_RETRY_SCHEDULE))
 
   const dispatcher = createOutboxDispatcher({
     store,
     deliveryQueue,
-    attempts: retrySchedule.length + 1,
+    attempts: retryPolicy.attempts,
     logger,
     intervalMs: 500,
   })
@@ -116,7 +117,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     DELIVERY_QUEUE,
     createDeliverWebhookProcessor({
       store,
-      retrySchedule,
+      retryPolicy,
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK,
       logger,
@@ -125,7 +126,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       connection: workerConnection,
       prefix: config.REDIS_PREFIX,
       concurrency: 8,
-      ...deliveryWorkerOptions(retrySchedule),
+      ...deliveryWorkerOptions(retryPolicy),
     },
   )
   deliveryWorker.on('error', (error) => logger.error({ err: error }, 'delivery worker error'))

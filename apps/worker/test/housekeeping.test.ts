@@ -1,8 +1,8 @@
 import { CALENDAR_ID_DEFAULT } from '@scheduler/core'
 import { openStore, SyncTokenExpiredError } from '@scheduler/store'
+import { aJob, anEvent, anIdempotencyWrite, aPlan } from '@scheduler/test-helpers/builders'
+import { freshPostgres } from '@scheduler/test-helpers/fresh-postgres'
 import t from 'tap'
-import { aJob, anEvent, anIdempotencyWrite, aPlan } from '../../../packages/store/test/builders.js'
-import { freshPostgres } from '../../../packages/store/test/helpers/fresh-postgres.js'
 import { CHANGE_HISTORY_MS, createHousekeeping, RETENTION_MS } from '../src/housekeeping.js'
 
 const DAY = 86_400_000

@@ -7,11 +7,11 @@ import {
   PLACEMENT_QUEUE,
 } from '@scheduler/jobs'
 import { openStore } from '@scheduler/store'
+import { aJob, anEvent } from '@scheduler/test-helpers/builders'
+import { freshPostgres } from '@scheduler/test-helpers/fresh-postgres'
+import { deleteKeys, REDIS_URL } from '@scheduler/test-helpers/redis-keys'
 import { UnrecoverableError, Worker } from 'bullmq'
 import t from 'tap'
-import { aJob, anEvent } from '../../../packages/store/test/builders.js'
-import { freshPostgres } from '../../../packages/store/test/helpers/fresh-postgres.js'
-import { deleteKeys, REDIS_URL } from '../../../test/helpers/redis-keys.js'
 import { createJobReconciler } from '../src/job-reconciler.js'
 
 t.test('the reconciler re-enqueues lost jobs and retries the ones BullMQ gave up on', async (t) => {

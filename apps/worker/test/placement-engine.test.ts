@@ -1,10 +1,10 @@
 import type { EventRecord, JobPayload } from '@scheduler/core'
 import { openStore, type Store } from '@scheduler/store'
+import { aCalendar, aJob, anEvent, uniqueId } from '@scheduler/test-helpers/builders'
+import { freshPostgres } from '@scheduler/test-helpers/fresh-postgres'
 import fc from 'fast-check'
 import pg from 'pg'
 import t from 'tap'
-import { aCalendar, aJob, anEvent, uniqueId } from '../../../packages/store/test/builders.js'
-import { freshPostgres } from '../../../packages/store/test/helpers/fresh-postgres.js'
 import { createPlacementEngine, type PlacementEngine } from '../src/placement-engine.js'
 
 const MINUTE = 60_000

@@ -25,9 +25,12 @@ export function sessionSecret(config: Config): string {
   return config.SESSION_SECRET ?? DEVELOPMENT_SESSION_SECRET
 }
 
-/** Reads and validates the environment (throws with every problem listed). */
+/**
+ * Reads and validates `env`, the process environment by default, and only that one (throws with every
+ * problem listed). Tests build configurations side by side in one process from their own environments.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const config = envSchema<Config>({ schema: configSchema, data: env, dotenv: false })
+  const config = envSchema<Config>({ schema: configSchema, data: env, env: false, dotenv: false })
   checkConfig(config)
   return config
 }

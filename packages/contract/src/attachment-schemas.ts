@@ -1,4 +1,4 @@
-import type { AttachmentRecord } from '@scheduler/store'
+import type { AttachmentRecord } from '@scheduler/core'
 import { type Static, Type } from '@sinclair/typebox'
 import { dateTime, ref } from './common-schemas.js'
 import { toWireInstant } from './wire-time.js'

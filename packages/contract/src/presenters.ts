@@ -2,14 +2,15 @@ import {
   type CalendarSettings,
   canonicalTimeZone,
   clientStatus,
+  type DeliveryRecord,
   type Displacement,
   type EventRecord,
   type Failure,
   type Instant,
   type JobRecord,
   type PlacementWindow,
+  type WebhookRecord,
 } from '@scheduler/core'
-import type { DeliveryRecord, WebhookRecord } from '@scheduler/store'
 import type { CalendarResource } from './calendar-schemas.js'
 import type {
   DisplacementResource,

@@ -1,3 +1,2 @@
-export * from './ids.js'
 export * from './queues.js'
 export * from './redis-connection.js'

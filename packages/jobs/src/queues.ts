@@ -65,8 +65,8 @@ export function deliveryJobId(messageId: string, webhookId: string): string {
 }
 
 /**
- * Puts a delivery on its queue. Retries are scheduled by the delivery worker itself (custom backoff from
- * WEBHOOK_RETRY_SCHEDULE), so `attempts` is the schedule's length plus the first try.
+ * Puts a delivery on its queue. Retries are scheduled by the delivery worker itself (a custom backoff), so
+ * `attempts` and the delays both come from the webhook retry policy (@scheduler/webhooks' `webhookRetryPolicy`).
  */
 export async function enqueueDelivery(
   queue: DeliveryQueue,

@@ -1,14 +1,27 @@
 import type {
+  AttachmentRecord,
   CalendarSettings,
   CalendarSnapshot,
+  DeliveryRecord,
   EventRecord,
   EventStatus,
+  FeedTokenRecord,
   Instant,
   Interval,
   JobPlan,
   JobRecord,
   Notification,
-  WebhookEventType,
+  OutboxMessage,
+  WebhookRecord,
+} from '@scheduler/core'
+
+// The records the wire shares with the store live in the domain; re-exported for the store's consumers.
+export type {
+  AttachmentRecord,
+  DeliveryRecord,
+  FeedTokenRecord,
+  OutboxMessage,
+  WebhookRecord,
 } from '@scheduler/core'
 
 /**
@@ -315,63 +328,6 @@ export interface PlanBatch {
   plans: StorePlan[]
 }
 
-/**
- * A file attached to an event. Deleting the event (a plan's `deletions`) deletes its attachments with it.
- */
-export interface AttachmentRecord {
-  /** `att_…` */
-  id: string
-  calendarId: string
-  eventId: string
-  /** The file's name as uploaded, sanitized (no directories, no control characters). */
-  filename: string
-  /** A media type, `type/subtype` with an optional `charset`. */
-  contentType: string
-  /** The number of bytes. */
-  size: number
-  /** The SHA-256 of the bytes, lower-case hex. */
-  sha256: string
-  createdAt: Instant
-}
-
-export interface WebhookRecord {
-  id: string
-  calendarId: string
-  url: string
-  events: WebhookEventType[]
-  description: string | null
-  /** `whsec_` + base64 of the key bytes. */
-  secret: string
-  createdAt: Instant
-}
-
-export interface OutboxMessage {
-  /** `msg_…`: also the Standard Webhooks `webhook-id`, stable across retries. */
-  id: string
-  calendarId: string
-  type: WebhookEventType
-  eventId: string
-  /** The JSON `data` object sent to receivers. */
-  data: unknown
-  createdAt: Instant
-  dispatchedAt: Instant | null
-}
-
-export interface DeliveryRecord {
-  id: string
-  calendarId: string
-  webhookId: string
-  messageId: string
-  type: WebhookEventType
-  eventId: string
-  attempt: number
-  status: 'succeeded' | 'failed' | 'retrying'
-  responseStatus: number | null
-  /** Why the attempt failed: a code of @scheduler/webhooks' DELIVERY_REASONS, optionally `: ` and short words. */
-  error: string | null
-  at: Instant
-}
-
 /** The job was finished already: a redelivered job must change nothing. */
 export class StaleJobError extends Error {
   override name = 'StaleJobError'
@@ -417,20 +373,6 @@ export class InvalidCursorError extends Error {
  */
 export class DuplicateIdError extends Error {
   override name = 'DuplicateIdError'
-}
-
-/**
- * A read-only subscription token of a calendar's ICS feed (`GET /v1/calendar.ics?token=…`). Only the
- * token's SHA-256 is stored; the token itself is shown once, when it is created.
- */
-export interface FeedTokenRecord {
-  /** `ftk_…` */
-  id: string
-  calendarId: string
-  label: string | null
-  /** SHA-256 of the token, lower-case hex (64 characters): the lookup key, unique across calendars. */
-  tokenHash: string
-  createdAt: Instant
 }
 
 /** The feed-token aggregate of the store (issue 13). Revoking a token deletes it. */

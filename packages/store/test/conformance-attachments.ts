@@ -1,5 +1,13 @@
+import {
+  aJob,
+  anAttachment,
+  anEvent,
+  anIdempotencyWrite,
+  aPlan,
+  MINUTE,
+  T0,
+} from '@scheduler/test-helpers/builders'
 import { EventNotFoundError } from '../src/port.js'
-import { aJob, anAttachment, anEvent, anIdempotencyWrite, aPlan, MINUTE, T0 } from './builders.js'
 import { CAL, OTHER, rejectsWith, type Scenario, seed } from './conformance-support.js'
 
 /** The attachments aggregate's behaviour, run by `conformanceSuite` for every adapter. */

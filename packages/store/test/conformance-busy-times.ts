@@ -1,4 +1,4 @@
-import { anIdempotencyWrite, DAY, HOUR, MINUTE, T0 } from './builders.js'
+import { anIdempotencyWrite, DAY, HOUR, MINUTE, T0 } from '@scheduler/test-helpers/builders'
 import { byStart, CAL, OTHER, type Scenario } from './conformance-support.js'
 
 /** The busy-times aggregate's behaviour, run by `conformanceSuite` for every adapter. */

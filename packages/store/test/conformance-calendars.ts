@@ -1,4 +1,4 @@
-import { aCalendar, anIdempotencyWrite, HOUR, MINUTE, T0 } from './builders.js'
+import { aCalendar, anIdempotencyWrite, HOUR, MINUTE, T0 } from '@scheduler/test-helpers/builders'
 import { CAL, OTHER, type Scenario } from './conformance-support.js'
 
 /** The calendar-settings aggregate's behaviour, run by `conformanceSuite` for every adapter. */

@@ -1,5 +1,4 @@
 import type { EventRecord } from '@scheduler/core'
-import { type EventListQuery, InvalidCursorError } from '../src/port.js'
 import {
   aJob,
   anEvent,
@@ -10,7 +9,8 @@ import {
   HOUR,
   MINUTE,
   T0,
-} from './builders.js'
+} from '@scheduler/test-helpers/builders'
+import { type EventListQuery, InvalidCursorError } from '../src/port.js'
 import {
   aCreate,
   aRichEvent,

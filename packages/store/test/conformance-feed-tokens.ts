@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { anIdempotencyWrite, MINUTE, T0, uniqueId } from '@scheduler/test-helpers/builders'
 import type { Test } from 'tap'
 import type { FeedTokenRecord, Store } from '../src/port.js'
-import { anIdempotencyWrite, MINUTE, T0, uniqueId } from './builders.js'
 
 const CAL = 'default'
 const OTHER = 'other'

@@ -8,7 +8,7 @@ import {
   MINUTE,
   T0,
   uniqueId,
-} from './builders.js'
+} from '@scheduler/test-helpers/builders'
 import { CAL, finished, type Scenario } from './conformance-support.js'
 
 /** The housekeeping's behaviour, run by `conformanceSuite` for every adapter. */

@@ -6,10 +6,18 @@ import {
   planningRange,
   SUPPORTED_RANGE,
 } from '@scheduler/core'
+import {
+  aCalendar,
+  aJob,
+  aMessageOf,
+  anEvent,
+  anIdempotencyWrite,
+  aScheduledEvent,
+  T0,
+} from '@scheduler/test-helpers/builders'
 import fc from 'fast-check'
 import type { Test } from 'tap'
 import type { Store } from '../src/port.js'
-import { aCalendar, aJob, aMessageOf, anEvent, anIdempotencyWrite, aScheduledEvent, T0 } from './builders.js'
 
 type Scenario = (title: string, body: (t: Test, store: Store) => Promise<void>) => unknown
 

@@ -1,12 +1,4 @@
 import type { EventRecord } from '@scheduler/core'
-import type { Test } from 'tap'
-import {
-  DuplicateIdError,
-  OverlapError,
-  type Store,
-  type StorePlan,
-  StoreUnavailableError,
-} from '../src/port.js'
 import {
   aJob,
   aMessageOf,
@@ -20,7 +12,15 @@ import {
   MINUTE,
   T0,
   uniqueId,
-} from './builders.js'
+} from '@scheduler/test-helpers/builders'
+import type { Test } from 'tap'
+import {
+  DuplicateIdError,
+  OverlapError,
+  type Store,
+  type StorePlan,
+  StoreUnavailableError,
+} from '../src/port.js'
 import type { OpenedStore, OpenOptions } from './conformance.js'
 
 const CAL = 'default'

@@ -1,6 +1,4 @@
 import type { EventRecord, JobRecord } from '@scheduler/core'
-import type { Test } from 'tap'
-import { OverlapError, RevisionMovedError, StaleJobError, type Store } from '../src/port.js'
 import {
   aCalendar,
   aJob,
@@ -13,7 +11,9 @@ import {
   HOUR,
   MINUTE,
   T0,
-} from './builders.js'
+} from '@scheduler/test-helpers/builders'
+import type { Test } from 'tap'
+import { OverlapError, RevisionMovedError, StaleJobError, type Store } from '../src/port.js'
 import { aCreate, CAL, OTHER, rejectsWith, type Scenario, seed } from './conformance-support.js'
 
 /** A pending event and its queued create job, stored as the API stores them. */

@@ -1,7 +1,7 @@
 import type { EventRecord, EventStatus, Instant, JobRecord } from '@scheduler/core'
+import { aJob, anEvent, DAY, MINUTE, T0 } from '@scheduler/test-helpers/builders'
 import type { Test } from 'tap'
 import type { EventListQuery, Store } from '../src/port.js'
-import { aJob, anEvent, DAY, MINUTE, T0 } from './builders.js'
 
 /** What each aggregate's scenarios get: a title and a body run against an empty store of its own. */
 export type Scenario = (title: string, body: (t: Test, store: Store) => Promise<void>) => unknown

@@ -1,5 +1,15 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { EventRecord, EventStatus, Instant } from '@scheduler/core'
+import {
+  aJob,
+  anEvent,
+  aPlan,
+  aScheduledEvent,
+  DAY,
+  HOUR,
+  T0,
+  uniqueId,
+} from '@scheduler/test-helpers/builders'
 import fc from 'fast-check'
 import type { Test } from 'tap'
 import {
@@ -9,7 +19,6 @@ import {
   type Store,
   SyncTokenExpiredError,
 } from '../src/port.js'
-import { aJob, anEvent, aPlan, aScheduledEvent, DAY, HOUR, T0, uniqueId } from './builders.js'
 
 type Scenario = (title: string, body: (t: Test, store: Store) => Promise<void>) => unknown
 

@@ -9,7 +9,7 @@ import {
   MINUTE,
   T0,
   uniqueId,
-} from './builders.js'
+} from '@scheduler/test-helpers/builders'
 import { byId, CAL, OTHER, type Scenario } from './conformance-support.js'
 
 /** The webhooks aggregate's behaviour: webhooks, outbox, deliveries, run by `conformanceSuite` for every adapter. */

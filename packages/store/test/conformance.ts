@@ -1,5 +1,5 @@
+import type { TcpProxy } from '@scheduler/test-helpers/tcp-proxy'
 import type { Test } from 'tap'
-import type { TcpProxy } from '../../../test/helpers/tcp-proxy.js'
 import type { Store } from '../src/port.js'
 import { attachmentScenarios } from './conformance-attachments.js'
 import { busyTimeScenarios } from './conformance-busy-times.js'
@@ -23,7 +23,7 @@ export interface OpenedStore {
 
 export interface OpenOptions {
   /**
-   * Connect through a TCP proxy in front of the server (`test/helpers/tcp-proxy.ts`), made for this test
+   * Connect through a TCP proxy in front of the server (`@scheduler/test-helpers/tcp-proxy`), made for this test
    * (its teardown cuts it). An adapter whose server cannot be proxied answers no `proxy`.
    */
   proxy?: Test

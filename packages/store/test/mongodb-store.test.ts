@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import net from 'node:net'
+import { dropMongoDatabase } from '@scheduler/test-helpers/fresh-database'
+import { tcpProxy } from '@scheduler/test-helpers/tcp-proxy'
 import t from 'tap'
-import { tcpProxy } from '../../../test/helpers/tcp-proxy.js'
 import { openStore } from '../src/open-store.js'
 import { StoreUnavailableError } from '../src/port.js'
 import { conformanceSuite } from './conformance.js'
-import { dropMongoDatabase } from './helpers/fresh-database.js'
 
 // A MongoDB replica set (a single-node one will do): `pnpm test:mongo` starts one with Docker, or uses
 // MONGO_URL, e.g. mongodb://127.0.0.1:27017/?directConnection=true

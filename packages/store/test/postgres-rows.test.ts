@@ -1,3 +1,5 @@
+import { anEvent } from '@scheduler/test-helpers/builders'
+import { freshPostgres } from '@scheduler/test-helpers/fresh-postgres'
 import pg from 'pg'
 import t from 'tap'
 import { FEED_TOKENS } from '../src/postgres/postgres-feed-tokens.js'
@@ -15,8 +17,6 @@ import {
   valuesOf,
   WEBHOOKS,
 } from '../src/postgres/rows.js'
-import { anEvent } from './builders.js'
-import { freshPostgres } from './helpers/fresh-postgres.js'
 
 t.test('every table the store writes is declared with exactly the columns the migrations made', async (t) => {
   const url = await freshPostgres(t)

@@ -1,14 +1,14 @@
 import net from 'node:net'
+import { aCalendar, aJob, aPlan, aScheduledEvent, T0 } from '@scheduler/test-helpers/builders'
+import { createFreshDatabase, databaseUrl, freshPostgres } from '@scheduler/test-helpers/fresh-postgres'
+import { tcpProxy } from '@scheduler/test-helpers/tcp-proxy'
 import pg from 'pg'
 import t from 'tap'
-import { tcpProxy } from '../../../test/helpers/tcp-proxy.js'
 import { openStore } from '../src/open-store.js'
 import { StoreUnavailableError } from '../src/port.js'
 import { MIGRATIONS } from '../src/postgres/migrations.js'
 import { createPostgresStore } from '../src/postgres/postgres-store.js'
-import { aCalendar, aJob, aPlan, aScheduledEvent, T0 } from './builders.js'
 import { conformanceSuite } from './conformance.js'
-import { createFreshDatabase, databaseUrl, freshPostgres } from './helpers/fresh-postgres.js'
 
 conformanceSuite(t, 'postgres', async (options = {}) => {
   const database = await createFreshDatabase()

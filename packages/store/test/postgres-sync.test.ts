@@ -1,10 +1,10 @@
+import { aJob, anEvent, DAY, T0 } from '@scheduler/test-helpers/builders'
+import { freshPostgres } from '@scheduler/test-helpers/fresh-postgres'
 import pg from 'pg'
 import t from 'tap'
 import { SyncTokenExpiredError } from '../src/port.js'
 import { createPostgresStore } from '../src/postgres/postgres-store.js'
 import { EVENTS, eventToRow, insertRows } from '../src/postgres/rows.js'
-import { aJob, anEvent, DAY, T0 } from './builders.js'
-import { freshPostgres } from './helpers/fresh-postgres.js'
 
 const CAL = 'default'
 const NOW = T0 - 2 * DAY

@@ -1,6 +1,6 @@
 export * from './deliver-webhook.js'
 export * from './delivery-reason.js'
-export * from './retry-schedule.js'
+export * from './retry-policy.js'
 export * from './url-guard.js'
 export * from './webhook-secret.js'
 export * from './webhook-signature.js'

@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { dnsStub } from '@scheduler/test-helpers/dns-stub'
 import t, { type Test } from 'tap'
 import {
   classifyDeliveryError,
@@ -10,7 +11,6 @@ import {
   ForbiddenAddressError,
   guardedLookup,
 } from '../src/index.js'
-import { dnsStub } from './helpers/dns-stub.js'
 
 interface Received {
   method: string | undefined

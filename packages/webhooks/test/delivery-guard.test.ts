@@ -7,10 +7,10 @@
 import { once } from 'node:events'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer, type Socket } from 'node:net'
+import { dnsStub } from '@scheduler/test-helpers/dns-stub'
+import { refused } from '@scheduler/test-helpers/ssrf-cases'
 import t, { type Test } from 'tap'
 import { deliverWebhook } from '../src/index.js'
-import { dnsStub } from './helpers/dns-stub.js'
-import { refused } from './ssrf-cases.js'
 
 const headers = { 'content-type': 'application/json', 'webhook-id': 'msg_1' }
 const body = '{"type":"event.failed"}'

@@ -1,6 +1,6 @@
+import { accepted, refused } from '@scheduler/test-helpers/ssrf-cases'
 import t from 'tap'
 import { checkWebhookUrl, isForbiddenAddress } from '../src/index.js'
-import { accepted, refused } from './ssrf-cases.js'
 
 const strict = { allowLoopback: false }
 const loose = { allowLoopback: true }

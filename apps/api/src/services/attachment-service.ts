@@ -1,5 +1,4 @@
-import { CALENDAR_ID_DEFAULT, type Instant } from '@scheduler/core'
-import type { IdPrefix } from '@scheduler/jobs'
+import { CALENDAR_ID_DEFAULT, type IdPrefix, type Instant } from '@scheduler/core'
 import { type AttachmentRecord, EventNotFoundError, type Store } from '@scheduler/store'
 import { NotFoundError } from './domain-errors.js'
 import {

@@ -4,12 +4,13 @@ import {
   checkChange,
   type EventChanges,
   type EventRecord,
+  type IdPrefix,
   type Instant,
   type JobPayload,
   type JobRecord,
   pendingEvent,
 } from '@scheduler/core'
-import { enqueuePlacement, type IdPrefix, type PlacementQueue } from '@scheduler/jobs'
+import { enqueuePlacement, type PlacementQueue } from '@scheduler/jobs'
 import type { Store } from '@scheduler/store'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'

@@ -1,5 +1,4 @@
-import { CALENDAR_ID_DEFAULT, type Instant, type WebhookEventType } from '@scheduler/core'
-import type { IdPrefix } from '@scheduler/jobs'
+import { CALENDAR_ID_DEFAULT, type IdPrefix, type Instant, type WebhookEventType } from '@scheduler/core'
 import type { DeliveryRecord, Store, WebhookRecord } from '@scheduler/store'
 import { type AddressPolicy, checkWebhookUrl, generateWebhookSecret } from '@scheduler/webhooks'
 import { MalformedInputError, NotFoundError } from './domain-errors.js'

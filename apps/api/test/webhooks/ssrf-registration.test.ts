@@ -3,8 +3,8 @@
  * guard refuses is a 400 problem naming `/body/url` and stores nothing; every accepted one is a 201.
  */
 import type { WebhookResource } from '@scheduler/contract'
+import { accepted, refused } from '@scheduler/test-helpers/ssrf-cases'
 import t from 'tap'
-import { accepted, refused } from '../../../../packages/webhooks/test/ssrf-cases.js'
 import { bearer, build } from '../helper.js'
 
 const manage = () => bearer({ scopes: ['webhooks:manage'] })

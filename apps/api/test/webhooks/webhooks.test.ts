@@ -1,6 +1,5 @@
 import type { DeliveryResource, WebhookCreatedResource, WebhookResource } from '@scheduler/contract'
-import { CALENDAR_ID_DEFAULT } from '@scheduler/core'
-import { newId } from '@scheduler/jobs'
+import { CALENDAR_ID_DEFAULT, newId } from '@scheduler/core'
 import type { DeliveryRecord } from '@scheduler/store'
 import { Webhook } from 'standardwebhooks'
 import t from 'tap'

@@ -1,7 +1,12 @@
-import type { Instant } from '@scheduler/core'
-import { type DeliveryJobData, newId } from '@scheduler/jobs'
+import { type Instant, newId } from '@scheduler/core'
+import type { DeliveryJobData } from '@scheduler/jobs'
 import type { DeliveryRecord, Store } from '@scheduler/store'
-import { deliverWebhook, type HostResolver, retryDelay, webhookHeaders } from '@scheduler/webhooks'
+import {
+  deliverWebhook,
+  type HostResolver,
+  type WebhookRetryPolicy,
+  webhookHeaders,
+} from '@scheduler/webhooks'
 import { type Job, UnrecoverableError, type WorkerOptions } from 'bullmq'
 import type { Logger } from 'pino'
 
@@ -9,8 +14,8 @@ export type DeliveryStore = Pick<Store, 'getWebhook' | 'getMessage' | 'recordDel
 
 export interface DeliverWebhookDependencies {
   store: DeliveryStore
-  /** WEBHOOK_RETRY_SCHEDULE in milliseconds; its length + 1 is the attempt count when a job does not say. */
-  retrySchedule: readonly number[]
+  /** The attempt count when a job does not say (WEBHOOK_RETRY_SCHEDULE's policy). */
+  retryPolicy: Pick<WebhookRetryPolicy, 'attempts'>
   /** WEBHOOK_TIMEOUT_MS: one attempt's limit. */
   timeoutMs: number
   /** WEBHOOK_ALLOW_LOOPBACK */
@@ -77,7 +82,7 @@ export function createDeliverWebhookProcessor(deps: DeliverWebhookDependencies) 
     })
 
     const attempt = job.attemptsMade + 1
-    const attempts = job.opts.attempts ?? deps.retrySchedule.length + 1
+    const attempts = job.opts.attempts ?? deps.retryPolicy.attempts
     const delivery: DeliveryRecord = {
       id: newId('dlv'),
       calendarId,
@@ -107,14 +112,13 @@ export function createDeliverWebhookProcessor(deps: DeliverWebhookDependencies) 
 }
 
 /**
- * The delivery Worker's settings: retries follow the WEBHOOK_RETRY_SCHEDULE with jitter (the backoff type
+ * The delivery Worker's settings: retries wait as the retry policy says (the backoff type
  * `webhook-schedule` that `enqueueDelivery` sets). Spread into the Worker's options.
  */
 export function deliveryWorkerOptions(
-  schedule: readonly number[],
-  random: () => number = Math.random,
+  retryPolicy: Pick<WebhookRetryPolicy, 'delay'>,
 ): Pick<WorkerOptions, 'settings'> {
   return {
-    settings: { backoffStrategy: (attemptsMade: number) => retryDelay(attemptsMade, schedule, random) },
+    settings: { backoffStrategy: (attemptsMade: number) => retryPolicy.delay(attemptsMade) },
   }
 }

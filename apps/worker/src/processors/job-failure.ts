@@ -1,6 +1,6 @@
 import { toEventResource, toIntervalResource } from '@scheduler/contract'
-import type { Instant, JobPlan, Notification } from '@scheduler/core'
-import { newId, type PlacementJobData } from '@scheduler/jobs'
+import { type Instant, type JobPlan, type Notification, newId } from '@scheduler/core'
+import type { PlacementJobData } from '@scheduler/jobs'
 import type { OutboxMessage, Store } from '@scheduler/store'
 import type { Job } from 'bullmq'
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { CALENDAR_ID_DEFAULT, type WebhookEventType } from '@scheduler/core'
+import { CALENDAR_ID_DEFAULT, newId, type WebhookEventType } from '@scheduler/core'
 import {
   createDeliveryQueue,
   createRedisConnection,
@@ -10,17 +10,16 @@ import {
   type DeliveryJobData,
   deliveryJobId,
   enqueueDelivery,
-  newId,
 } from '@scheduler/jobs'
 import { openStore, type Store, type WebhookRecord } from '@scheduler/store'
-import { generateWebhookSecret, type HostResolver } from '@scheduler/webhooks'
+import { aCalendar, aJob, anEvent, aPlan } from '@scheduler/test-helpers/builders'
+import { dnsStub } from '@scheduler/test-helpers/dns-stub'
+import { freshPostgres } from '@scheduler/test-helpers/fresh-postgres'
+import { generateWebhookSecret, type HostResolver, webhookRetryPolicy } from '@scheduler/webhooks'
 import { Worker } from 'bullmq'
 import { pino } from 'pino'
 import { Webhook } from 'standardwebhooks'
 import t, { type Test } from 'tap'
-import { aCalendar, aJob, anEvent, aPlan } from '../../../../packages/store/test/builders.js'
-import { freshPostgres } from '../../../../packages/store/test/helpers/fresh-postgres.js'
-import { dnsStub } from '../../../../packages/webhooks/test/helpers/dns-stub.js'
 import { createOutboxDispatcher } from '../../src/outbox-dispatcher.js'
 import {
   createDeliverWebhookProcessor,
@@ -30,6 +29,7 @@ import {
 const REDIS_URL = 'redis://127.0.0.1:6379'
 /** WEBHOOK_RETRY_SCHEDULE=200ms,400ms: three attempts in all. */
 const SCHEDULE = [200, 400]
+const RETRY_POLICY = webhookRetryPolicy(SCHEDULE)
 const logger = pino({ level: 'silent' })
 
 interface Received {
@@ -86,7 +86,7 @@ async function setup(t: Test, options: { startWorker?: boolean; resolve?: HostRe
   const dispatcher = createOutboxDispatcher({
     store,
     deliveryQueue,
-    attempts: SCHEDULE.length + 1,
+    attempts: RETRY_POLICY.attempts,
     logger,
     intervalMs: 50,
   })
@@ -95,14 +95,14 @@ async function setup(t: Test, options: { startWorker?: boolean; resolve?: HostRe
       DELIVERY_QUEUE,
       createDeliverWebhookProcessor({
         store,
-        retrySchedule: SCHEDULE,
+        retryPolicy: RETRY_POLICY,
         timeoutMs: 1_000,
         allowLoopback: true,
         logger,
         ...(options.resolve ? { resolve: options.resolve } : {}),
       }),
       // As in production (apps/worker/src/worker-app.ts).
-      { connection: workerConnection, prefix, concurrency: 8, ...deliveryWorkerOptions(SCHEDULE) },
+      { connection: workerConnection, prefix, concurrency: 8, ...deliveryWorkerOptions(RETRY_POLICY) },
     )
   const workers: Array<Worker<DeliveryJobData, void, 'deliver'>> = []
   if (options.startWorker !== false) workers.push(startWorker())

@@ -1,4 +1,4 @@
-import { newId } from '@scheduler/jobs'
+import { newId } from '@scheduler/core'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { makeAttachmentService } from '../../services/attachment-service.js'

@@ -1,8 +1,7 @@
 import type { EventPageResource, ProblemResource } from '@scheduler/contract'
-import type { EventRecord } from '@scheduler/core'
-import { newId } from '@scheduler/jobs'
+import { type EventRecord, newId } from '@scheduler/core'
+import { aPlan } from '@scheduler/test-helpers/builders'
 import t from 'tap'
-import { aPlan } from '../../../../../../packages/store/test/builders.js'
 import { type App, aScheduledEvent, bearer, build, seedEvent } from '../../../helper.js'
 
 const HOUR = 3_600_000

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { AttachmentListResource, AttachmentResource, ProblemResource } from '@scheduler/contract'
-import type { JobRecord } from '@scheduler/core'
-import { newId } from '@scheduler/jobs'
+import { type JobRecord, newId } from '@scheduler/core'
 import t from 'tap'
 import { type App, anEvent, bearer, build, seedEvent } from '../../../../helper.js'
 import { fileUpload, multipartBody } from './multipart-body.js'

@@ -1,9 +1,9 @@
 import { createSocket, type RemoteInfo } from 'node:dgram'
 import { promises as dns } from 'node:dns'
 import { once } from 'node:events'
+import { dnsServerResolver, type HostResolver } from '@scheduler/webhooks'
 import ipaddr from 'ipaddr.js'
 import type { Test } from 'tap'
-import { dnsServerResolver, type HostResolver } from '../../src/index.js'
 
 /** What the stub answers for one name: its A and AAAA records (a name not listed is NXDOMAIN). */
 export interface StubRecords {

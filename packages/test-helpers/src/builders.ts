@@ -1,21 +1,18 @@
 import { createHash } from 'node:crypto'
 import {
+  type AttachmentRecord,
   CALENDAR_ID_DEFAULT,
   type CalendarSettings,
+  type DeliveryRecord,
   type EventRecord,
   type Instant,
   type JobRecord,
   type Notification,
+  type OutboxMessage,
   pendingEvent,
+  type WebhookRecord,
 } from '@scheduler/core'
-import type {
-  AttachmentRecord,
-  DeliveryRecord,
-  IdempotencyWrite,
-  OutboxMessage,
-  StorePlan,
-  WebhookRecord,
-} from '../src/port.js'
+import type { IdempotencyWrite, StorePlan } from '@scheduler/store'
 
 export const MINUTE = 60_000
 export const HOUR = 60 * MINUTE

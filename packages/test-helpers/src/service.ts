@@ -6,10 +6,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { openStore, type Store } from '@scheduler/store'
 import { createSigner } from 'fast-jwt'
-import { createFreshStoreDatabase as createFreshDatabase } from '../../packages/store/test/helpers/fresh-database.js'
+import { createFreshStoreDatabase as createFreshDatabase } from './fresh-database.js'
 import { deleteKeys, REDIS_URL } from './redis-keys.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+// The repository root: packages/test-helpers/src is three levels down.
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 export const ALL_SCOPES = ['events:read', 'events:write', 'webhooks:manage', 'calendar:admin']
 
 interface TestLike {

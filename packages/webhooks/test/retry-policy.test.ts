@@ -1,6 +1,6 @@
 import { parseDurationList } from '@scheduler/config'
 import t from 'tap'
-import { RETRY_JITTER, retryDelay } from '../src/index.js'
+import { RETRY_JITTER, retryDelay, webhookRetryPolicy } from '../src/index.js'
 
 const schedule = parseDurationList('5s,5m,30m,2h,5h,10h,10h')
 
@@ -42,4 +42,12 @@ t.test('jitter stays within ±20% and never goes below 0', async (t) => {
 
 t.test('the test schedule parses to milliseconds', async (t) => {
   t.same(parseDurationList('200ms,400ms'), [200, 400])
+})
+
+t.test('the policy: one attempt more than the schedule has entries, delays from the schedule', async (t) => {
+  const policy = webhookRetryPolicy(schedule, () => 0.5)
+  t.equal(policy.attempts, 8)
+  t.equal(policy.delay(1), 5_000)
+  t.equal(policy.delay(7), 36_000_000)
+  t.equal(webhookRetryPolicy([]).attempts, 1, 'an empty schedule: the first try only')
 })
