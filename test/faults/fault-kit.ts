@@ -175,3 +175,21 @@ export async function untilAnswered<T>(
     await sleep(options.pauseMs ?? 100)
   }
 }
+
+/**
+ * How many of the placement queue's BullMQ jobs took more than one attempt (BullMQ's `attemptsMade`,
+ * field `atm` of the job's hash, which counts the finishing attempt too): the jobs that a fault made retry.
+ */
+export async function retriedPlacementJobs(
+  redisUrl: string,
+  prefix: string,
+  jobIds: string[],
+): Promise<number> {
+  const redis = new Redis(redisUrl)
+  try {
+    const made = await Promise.all(jobIds.map((id) => redis.hget(`${prefix}:placement:${id}`, 'atm')))
+    return made.filter((attempts) => Number(attempts ?? 0) > 1).length
+  } finally {
+    redis.disconnect()
+  }
+}
