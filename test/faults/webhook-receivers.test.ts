@@ -121,7 +121,9 @@ t.test(
     t.same(wrong, [], 'each series is attempts 1, 2, 3: retrying, retrying, failed')
     for (const [webhookId, behaviour] of hooks) {
       const mine = series.filter((s) => s.webhook_id === webhookId)
-      const reasons = new Set(mine.flatMap((s) => (behaviour === 'answers 500' ? s.codes : s.errors)))
+      const reasons = new Set<number | string | null>(
+        mine.flatMap((s): (number | string | null)[] => (behaviour === 'answers 500' ? s.codes : s.errors)),
+      )
       t.comment(`${behaviour}: recorded ${[...reasons].join(', ')}`)
       if (behaviour === 'answers 500') t.same([...reasons], [500], 'the 500s are recorded with their status')
       else t.notOk(reasons.has(null), `each attempt at the receiver that ${behaviour} has its reason`)
