@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { PLACEMENT_QUEUE } from '@scheduler/jobs'
+import { Queue } from 'bullmq'
 import pg from 'pg'
 import t from 'tap'
 import { TEST_POSTGRES_URL } from '../../packages/store/test/helpers/fresh-postgres.js'
@@ -8,7 +10,7 @@ import { inspector, retriedPlacementJobs, untilAnswered, waitForJobsFinished } f
 const BURST = 60
 const IN_FLIGHT = 4
 const KILL_EVERY_MS = 50
-/** Terminations go on this long after the last request was answered, while the worker places. */
+/** Terminations go on this long after the last request was answered and the queue resumed. */
 const KILL_ON_MS = 4_000
 
 t.test('PostgreSQL backends terminated mid-batch: jobs retry and complete, no event stuck', async (t) => {
@@ -43,11 +45,20 @@ t.test('PostgreSQL backends terminated mid-batch: jobs retry and complete, no ev
     }
   })()
 
+  // The queue is paused while the burst comes in, then resumed with the terminations still going: every
+  // batch of the burst runs while backends are being terminated.
+  const queue = new Queue(PLACEMENT_QUEUE, {
+    connection: { url: service.env.REDIS_URL },
+    prefix: service.prefix,
+  })
+  t.teardown(() => queue.close())
+  await queue.pause()
+
   const statuses = new Map<number, number>()
   let tries = 0
-  const queue = Array.from({ length: BURST }, (_, i) => i)
+  const keys = Array.from({ length: BURST }, (_, i) => i)
   const clients = Array.from({ length: IN_FLIGHT }, async () => {
-    for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+    for (let i = keys.shift(); i !== undefined; i = keys.shift()) {
       // Every fourth is a fixed event over a time the autos take, so some batches displace.
       const body: JsonObject =
         i % 4 === 3
@@ -68,6 +79,7 @@ t.test('PostgreSQL backends terminated mid-batch: jobs retry and complete, no ev
     }
   })
   await Promise.all(clients)
+  await queue.resume()
   await sleep(KILL_ON_MS)
   terminating = false
   await terminator
