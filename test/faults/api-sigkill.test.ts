@@ -36,7 +36,7 @@ t.test('the API killed with SIGKILL mid-burst: retried keys create every event e
           throw error
         }
       },
-      { pauseMs: 50 },
+      { pauseMs: 50, deadlineMs: 120_000 },
     )
     if (answer.status !== 202) refused.push(`key ${i}: ${answer.status} ${JSON.stringify(answer.body)}`)
     accepted++
