@@ -29,7 +29,6 @@ t.test('PostgreSQL backends terminated mid-batch: jobs retry and complete, no ev
   // The terminator works from the server's `postgres` database, so it never terminates itself.
   const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL })
   await admin.connect()
-  t.teardown(() => admin.end())
   let terminating = true
   let rounds = 0
   let terminated = 0
@@ -44,6 +43,12 @@ t.test('PostgreSQL backends terminated mid-batch: jobs retry and complete, no ev
       await sleep(KILL_EVERY_MS)
     }
   })()
+  // A failed assertion must not leave the terminator running on a closed client (nor the database behind).
+  t.teardown(async () => {
+    terminating = false
+    await terminator.catch(() => {})
+    await admin.end()
+  })
 
   // The queue is paused while the burst comes in, then resumed with the terminations still going: every
   // batch of the burst runs while backends are being terminated.
