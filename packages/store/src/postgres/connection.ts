@@ -20,7 +20,7 @@ const UNAVAILABLE_CODES = new Set([
   '53300',
 ])
 const UNAVAILABLE_MESSAGES =
-  /timeout exceeded when trying to connect|connection terminated|query read timeout|connection timeout|cannot use a pool after calling end/i
+  /timeout exceeded when trying to connect|connection terminated|query read timeout|connection timeout|cannot use a pool after calling end|is not queryable/i
 
 const EXCLUSION_VIOLATION = '23P01'
 const DUPLICATE_DATABASE = '42P04'
@@ -66,13 +66,16 @@ export async function inTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
+  let broken: Error | undefined
+  const onError = (error: Error) => {
+    broken = error
+  }
   let client: pg.PoolClient
   try {
-    client = await pool.connect()
+    client = await checkout(pool, onError)
   } catch (error) {
     throw mapError(error)
   }
-  let broken: Error | undefined
   try {
     await client.query('BEGIN')
     const result = await work(client)
@@ -90,8 +93,28 @@ export async function inTransaction<T>(
     throw mapError(error)
   } finally {
     // A connection that failed mid-transaction is discarded rather than handed to the next caller.
+    client.off('error', onError)
     client.release(broken)
   }
+}
+
+/**
+ * A pooled connection with `onError` listening on it. The pool listens for errors on idle connections only:
+ * a backend terminated while one is checked out (between two statements, or in the very socket read that
+ * completed its connection, before an awaited `pool.connect()` would resume) would otherwise be an
+ * unhandled 'error' event that ends the process. So the listener is added in the pool's callback, at once.
+ */
+function checkout(pool: pg.Pool, onError: (error: Error) => void): Promise<pg.PoolClient> {
+  return new Promise((resolve, reject) => {
+    pool.connect((error, client) => {
+      if (error || !client) {
+        reject(error ?? new Error('The pool answered no connection'))
+        return
+      }
+      client.on('error', onError)
+      resolve(client)
+    })
+  })
 }
 
 /**
