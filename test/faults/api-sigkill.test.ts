@@ -1,5 +1,5 @@
+import { type JsonObject, startService, waitUntil } from '@scheduler/test-helpers/service'
 import t from 'tap'
-import { type JsonObject, startService, waitUntil } from '../helpers/service.js'
 import { inspector, untilAnswered, waitForJobsFinished } from './fault-kit.js'
 
 const BURST = 80

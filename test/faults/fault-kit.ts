@@ -5,9 +5,9 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { type Service, waitUntil } from '@scheduler/test-helpers/service'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { type Service, waitUntil } from '../helpers/service.js'
 
 interface TestLike {
   teardown: (fn: () => unknown) => void

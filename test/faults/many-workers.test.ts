@@ -1,6 +1,6 @@
+import { type JsonObject, startService } from '@scheduler/test-helpers/service'
 import { DateTime } from 'luxon'
 import t, { type Test } from 'tap'
-import { type JsonObject, startService } from '../helpers/service.js'
 import { inspector, waitForJobsFinished } from './fault-kit.js'
 
 /** Three days ahead (UTC): auto events fill it from 00:00, so where each lands depends only on job order. */

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { PLACEMENT_QUEUE } from '@scheduler/jobs'
+import { TEST_POSTGRES_URL } from '@scheduler/test-helpers/fresh-postgres'
+import { type JsonObject, startService } from '@scheduler/test-helpers/service'
 import { Queue } from 'bullmq'
 import pg from 'pg'
 import t from 'tap'
-import { TEST_POSTGRES_URL } from '../../packages/store/test/helpers/fresh-postgres.js'
-import { type JsonObject, startService } from '../helpers/service.js'
 import { inspector, retriedPlacementJobs, untilAnswered, waitForJobsFinished } from './fault-kit.js'
 
 const BURST = 60

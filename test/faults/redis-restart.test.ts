@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { startService, waitUntil } from '@scheduler/test-helpers/service'
 import t from 'tap'
-import { startService, waitUntil } from '../helpers/service.js'
 import { inspector, ownRedis, quantile, waitForJobsFinished } from './fault-kit.js'
 
 const CLIENTS = 4

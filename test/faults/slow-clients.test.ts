@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { startService } from '@scheduler/test-helpers/service'
 import t from 'tap'
-import { startService } from '../helpers/service.js'
 import { quantile, rssKiB } from './fault-kit.js'
 
 const LORIS = 200

@@ -1,8 +1,8 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { startService, waitUntil } from '@scheduler/test-helpers/service'
 import t, { type Test } from 'tap'
-import { startService, waitUntil } from '../helpers/service.js'
 import { inspector, waitForJobsFinished } from './fault-kit.js'
 
 const EVENTS = 16
