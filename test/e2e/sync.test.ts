@@ -1,8 +1,6 @@
-import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { at, upcomingWeekday } from '@scheduler/test-helpers/calendar-days'
-import { type JsonObject, startService, waitUntil } from '@scheduler/test-helpers/service'
+import { freePort, type JsonObject, startService, waitUntil } from '@scheduler/test-helpers/service'
 import pg from 'pg'
 import t from 'tap'
 
@@ -245,14 +243,4 @@ function slot(random: () => number): string {
 
 async function ready(url: string): Promise<number | undefined> {
   return (await fetch(`${url}/readyz`).catch(() => null))?.status
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  if (!address || typeof address === 'string') throw new Error('no port')
-  return address.port
 }

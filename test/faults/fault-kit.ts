@@ -1,27 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type Service, waitUntil } from '@scheduler/test-helpers/service'
+import { freePort, type Service, waitUntil } from '@scheduler/test-helpers/service'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 
 interface TestLike {
   teardown: (fn: () => unknown) => void
-}
-
-/** A port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  if (!address || typeof address === 'string') throw new Error('no port')
-  return address.port
 }
 
 /**

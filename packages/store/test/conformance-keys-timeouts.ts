@@ -22,6 +22,7 @@ import {
   StoreUnavailableError,
 } from '../src/port.js'
 import type { OpenedStore, OpenOptions } from './conformance.js'
+import { rejectsWith } from './conformance-support.js'
 
 const CAL = 'default'
 const OTHER = 'other'
@@ -239,18 +240,4 @@ export function keysAndTimeoutsScenarios(
 
 function placedAt(event: EventRecord, start: number): EventRecord {
   return { ...event, status: 'scheduled', start, end: start + event.durationMinutes * MINUTE }
-}
-
-async function rejectsWith(
-  t: Test,
-  promise: Promise<unknown>,
-  errorClass: new (...args: never[]) => Error,
-  message = `rejects with ${errorClass.name}`,
-): Promise<void> {
-  try {
-    await promise
-    t.fail(`${message}: it resolved`)
-  } catch (error) {
-    t.ok(error instanceof errorClass, `${message}: ${errorClass.name}`, { found: error })
-  }
 }

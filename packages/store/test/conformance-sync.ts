@@ -19,6 +19,7 @@ import {
   type Store,
   SyncTokenExpiredError,
 } from '../src/port.js'
+import { rejectsWith } from './conformance-support.js'
 
 type Scenario = (title: string, body: (t: Test, store: Store) => Promise<void>) => unknown
 
@@ -523,18 +524,4 @@ function ids(records: { id: string }[]): string[] {
 
 function compareById(a: EventRecord, b: EventRecord): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
-}
-
-async function rejectsWith(
-  t: Test,
-  promise: Promise<unknown>,
-  errorClass: new (...args: never[]) => Error,
-  message = `rejects with ${errorClass.name}`,
-): Promise<void> {
-  try {
-    await promise
-    t.fail(`${message}: it resolved`)
-  } catch (error) {
-    t.ok(error instanceof errorClass, message, { found: error })
-  }
 }

@@ -178,7 +178,8 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
   throw new Error(`condition not met within ${timeoutMs} ms`)
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export async function freePort(): Promise<number> {
   const server = createServer()
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
