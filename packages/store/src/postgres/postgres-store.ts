@@ -26,6 +26,7 @@ import {
 import { ensureDatabase, errorCode, inTransaction, mapError, migrate, type Queryable } from './connection.js'
 import { listEventsPage, purgeChangesBefore, syncEventsPage } from './event-sync.js'
 import { makePostgresFeedTokens } from './postgres-feed-tokens.js'
+import { submitInOneStatement } from './postgres-submit.js'
 import {
   ATTACHMENT_COLUMNS,
   type AttachmentRow,
@@ -43,9 +44,7 @@ import {
   eventToRecord,
   type IdempotencyRow,
   idempotencyToRecord,
-  JOB_COLUMNS,
   type JobRow,
-  jobFromRecord,
   jobToRecord,
   MESSAGE_COLUMNS,
   type MessageRow,
@@ -193,14 +192,7 @@ function makePostgresStore(pool: pg.Pool): Store {
     },
 
     async submit(submission: Submission) {
-      const { calendarId, job, event, idempotency } = submission
-      return inTransaction(pool, async (client): Promise<Awaited<ReturnType<Store['submit']>>> => {
-        const replay = await claimIdempotency(client, calendarId, idempotency)
-        if (replay !== null) return { kind: 'replay', record: replay }
-        if (event !== undefined) await insertRows(client, 'events', EVENT_COLUMNS, [eventFromRecord(event)])
-        await insertRows(client, 'jobs', JOB_COLUMNS, [jobFromRecord(job)])
-        return { kind: 'done', value: { job, event: event ?? null } }
-      })
+      return submitInOneStatement(pool, submission)
     },
 
     async findIdempotency(calendarId, key, now) {
