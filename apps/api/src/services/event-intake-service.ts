@@ -10,7 +10,7 @@ import {
   type JobRecord,
   pendingEvent,
 } from '@scheduler/core'
-import { enqueuePlacement, newId, type PlacementQueue } from '@scheduler/jobs'
+import { createPlacementEnqueuer, newId, type PlacementQueue } from '@scheduler/jobs'
 import type { Store } from '@scheduler/store'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
@@ -58,6 +58,8 @@ const ENQUEUE_TIMEOUT_MS = 2_000
  */
 export function makeEventIntake(deps: EventIntakeDeps) {
   const { store, idempotency, log } = deps
+  // The jobs of requests answered in the same turn of the event loop go to Redis together
+  const enqueuePlacement = createPlacementEnqueuer(deps.placementQueue)
 
   function requireQueue(): void {
     if (deps.redis.status !== 'ready') {
@@ -110,7 +112,7 @@ export function makeEventIntake(deps: EventIntakeDeps) {
     }
     try {
       // BullMQ waits for a lost connection instead of failing; the job is safe in the store either way
-      await withTimeout(enqueuePlacement(deps.placementQueue, job), ENQUEUE_TIMEOUT_MS, 'enqueue')
+      await withTimeout(enqueuePlacement(job), ENQUEUE_TIMEOUT_MS, 'enqueue')
     } catch (error) {
       log.warn(
         { err: error, jobId: job.id },
@@ -144,9 +146,15 @@ export function makeEventIntake(deps: EventIntakeDeps) {
     async create(input: CreateInput, context: IdempotencyContext | null): Promise<IntakeAnswer> {
       requireQueue()
       const now = deps.clock()
-      const replay = await replayed(context, now)
-      if (replay) return replay
-      await checkWhen(input.when, now, settings, input.durationMinutes)
+      // The key is claimed by `submit` in the same write; it is looked up first only when the request
+      // would be refused now, so that a replay still answers what the first request got.
+      try {
+        await checkWhen(input.when, now, settings, input.durationMinutes)
+      } catch (error) {
+        const replay = await replayed(context, now)
+        if (replay) return replay
+        throw error
+      }
       const event = pendingEvent(input, { id: newId('evt'), calendarId }, now)
       return submit(newJob(event.id, { type: 'create' }, now), event, true, context, now)
     },

@@ -26,7 +26,7 @@ import {
 import { ensureDatabase, errorCode, inTransaction, mapError, migrate, type Queryable } from './connection.js'
 import { listEventsPage, purgeChangesBefore, syncEventsPage } from './event-sync.js'
 import { makePostgresFeedTokens } from './postgres-feed-tokens.js'
-import { submitInOneStatement } from './postgres-submit.js'
+import { createGroupSubmitter } from './postgres-submit.js'
 import {
   ATTACHMENT_COLUMNS,
   type AttachmentRow,
@@ -124,6 +124,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
 
 function makePostgresStore(pool: pg.Pool): Store {
   let closed = false
+  const submitGrouped = createGroupSubmitter(pool)
 
   async function query<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
     try {
@@ -192,7 +193,7 @@ function makePostgresStore(pool: pg.Pool): Store {
     },
 
     async submit(submission: Submission) {
-      return submitInOneStatement(pool, submission)
+      return submitGrouped(submission)
     },
 
     async findIdempotency(calendarId, key, now) {

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { IdempotencyRecord, Store, Submission } from '../port.js'
+import { type IdempotencyRecord, type Store, StoreUnavailableError, type Submission } from '../port.js'
 import { mapError } from './connection.js'
 import {
   EVENT_COLUMNS,
@@ -162,4 +162,196 @@ async function storedRecord(pool: pg.Pool, calendarId: string, key: string): Pro
   const row = rows[0]
   if (row === undefined) throw new Error(`Idempotency key ${key} vanished while it was being claimed`)
   return idempotencyToRecord(row)
+}
+
+// Submissions of one statement, at most; and statements of the group in flight at once.
+const MAX_GROUP = 200
+const MAX_GROUPS_IN_FLIGHT = 2
+
+/** A submission's fields as one element of the group statement's JSON array (jsonb travels as text). */
+function groupRow(n: number, submission: Submission): Record<string, unknown> {
+  const { calendarId, job, event, idempotency } = submission
+  const row: Record<string, unknown> = {
+    n,
+    calendar_id: calendarId,
+    has_event: event !== undefined,
+    key: idempotency?.key ?? null,
+    request_hash: idempotency?.requestHash ?? null,
+    response: idempotency ? toJson(idempotency.response) : null,
+    key_created_at: idempotency ? toTimestamp(idempotency.createdAt) : null,
+  }
+  if (event !== undefined) {
+    const values = eventFromRecord(event)
+    EVENT_COLUMNS.forEach((column, i) => {
+      row[`e_${column}`] = values[i]
+    })
+  }
+  const values = jobFromRecord(job)
+  JOB_COLUMNS.forEach((column, i) => {
+    row[`j_${column}`] = values[i]
+  })
+  return row
+}
+
+function recordType(type: string): string {
+  return type === 'jsonb' ? 'text' : type
+}
+
+function castedColumns(prefix: string, columns: readonly string[]): string {
+  return columns
+    .map((column) => `${prefix}${column}${COLUMN_TYPES[column] === 'jsonb' ? '::jsonb' : ''}`)
+    .join(', ')
+}
+
+/**
+ * Many submissions in ONE statement (a group commit): the rows arrive as one JSON array; each key is
+ * claimed (keys are distinct within a group), and the events and jobs of the claimed and keyless rows are
+ * inserted; the answer has one row per submission, in the order given.
+ */
+const GROUP_STATEMENT = `WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+    n integer, calendar_id text, has_event boolean, key text, request_hash text, response text,
+    key_created_at timestamptz,
+    ${EVENT_COLUMNS.map((c) => `e_${c} ${recordType(COLUMN_TYPES[c] as string)}`).join(', ')},
+    ${JOB_COLUMNS.map((c) => `j_${c} ${recordType(COLUMN_TYPES[c] as string)}`).join(', ')})
+),
+claim AS (
+  INSERT INTO idempotency_keys (calendar_id, key, request_hash, response, created_at)
+  SELECT calendar_id, key, request_hash, response::jsonb, key_created_at FROM input WHERE key IS NOT NULL
+  ON CONFLICT (calendar_id, key) DO UPDATE
+    SET request_hash = EXCLUDED.request_hash, response = EXCLUDED.response, created_at = EXCLUDED.created_at
+    WHERE idempotency_keys.created_at <= EXCLUDED.created_at - interval '${IDEMPOTENCY_TTL_MS} milliseconds'
+  RETURNING calendar_id, key
+),
+accepted AS (
+  SELECT input.* FROM input
+  LEFT JOIN claim ON claim.calendar_id = input.calendar_id AND claim.key = input.key
+  WHERE input.key IS NULL OR claim.key IS NOT NULL
+),
+new_events AS (
+  INSERT INTO events (${EVENT_COLUMNS.join(', ')})
+  SELECT ${castedColumns('e_', EVENT_COLUMNS)} FROM accepted WHERE has_event
+),
+new_jobs AS (
+  INSERT INTO jobs (${JOB_COLUMNS.join(', ')})
+  SELECT ${castedColumns('j_', JOB_COLUMNS)} FROM accepted
+)
+SELECT input.n, (input.key IS NULL OR claim.key IS NOT NULL) AS claimed, stored.calendar_id, stored.key,
+  stored.request_hash, stored.response, stored.created_at
+FROM input
+LEFT JOIN claim ON claim.calendar_id = input.calendar_id AND claim.key = input.key
+LEFT JOIN idempotency_keys AS stored
+  ON input.key IS NOT NULL AND claim.key IS NULL
+  AND stored.calendar_id = input.calendar_id AND stored.key = input.key
+ORDER BY input.n`
+
+async function submitGroup(pool: pg.Pool, submissions: Submission[]): Promise<SubmitResult[]> {
+  let rows: Array<SubmitRow & { n: number }>
+  try {
+    const result = await pool.query<SubmitRow & { n: number }>({
+      name: 'submit:group',
+      text: GROUP_STATEMENT,
+      values: [JSON.stringify(submissions.map((submission, n) => groupRow(n, submission)))],
+    })
+    rows = result.rows
+  } catch (error) {
+    throw mapError(error)
+  }
+  return Promise.all(
+    submissions.map(async (submission, n): Promise<SubmitResult> => {
+      const row = rows[n]
+      if (row?.claimed)
+        return { kind: 'done', value: { job: submission.job, event: submission.event ?? null } }
+      if (row?.key != null) return { kind: 'replay', record: idempotencyToRecord(row as IdempotencyRow) }
+      return {
+        kind: 'replay',
+        record: await storedRecord(pool, submission.calendarId, submission.idempotency?.key as string),
+      }
+    }),
+  )
+}
+
+interface Waiting {
+  submission: Submission
+  resolve: (result: SubmitResult) => void
+  reject: (error: unknown) => void
+}
+
+/**
+ * `Store.submit` with group commit: a submission made while fewer than MAX_GROUPS_IN_FLIGHT statements
+ * are running goes out at the end of this turn of the event loop (`setImmediate`, no timer) with the
+ * others made in the same turn; the ones made while the limit is reached go together as soon as a
+ * statement finishes. So concurrent requests share one statement and one commit instead of queueing for
+ * connections, and a lone request waits for nothing. Each caller still gets its own answer after the
+ * commit that wrote its rows. A group that fails for another reason than an unavailable store is
+ * retried one submission at a time, so a bad submission fails alone.
+ */
+export function createGroupSubmitter(pool: pg.Pool): (submission: Submission) => Promise<SubmitResult> {
+  let waiting: Waiting[] = []
+  let inFlight = 0
+  let scheduled = false
+
+  function schedule(): void {
+    if (scheduled || inFlight >= MAX_GROUPS_IN_FLIGHT || waiting.length === 0) return
+    scheduled = true
+    setImmediate(flush)
+  }
+
+  function flush(): void {
+    scheduled = false
+    // A key appears once per statement (a second row for it could not be claimed in the same INSERT)
+    const keys = new Set<string>()
+    const group: Waiting[] = []
+    const later: Waiting[] = []
+    for (const entry of waiting) {
+      const key = entry.submission.idempotency
+        ? `${entry.submission.calendarId}\u0000${entry.submission.idempotency.key}`
+        : null
+      if (group.length >= MAX_GROUP || (key !== null && keys.has(key))) later.push(entry)
+      else {
+        if (key !== null) keys.add(key)
+        group.push(entry)
+      }
+    }
+    waiting = later
+    inFlight++
+    run(group).finally(() => {
+      inFlight--
+      schedule()
+    })
+    schedule()
+  }
+
+  async function run(group: Waiting[]): Promise<void> {
+    if (group.length === 1) {
+      const [only] = group as [Waiting]
+      await submitInOneStatement(pool, only.submission).then(only.resolve, only.reject)
+      return
+    }
+    let results: SubmitResult[]
+    try {
+      results = await submitGroup(
+        pool,
+        group.map((entry) => entry.submission),
+      )
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) {
+        for (const entry of group) entry.reject(error)
+        return
+      }
+      await Promise.all(
+        group.map((entry) => submitInOneStatement(pool, entry.submission).then(entry.resolve, entry.reject)),
+      )
+      return
+    }
+    group.forEach((entry, i) => {
+      entry.resolve(results[i] as SubmitResult)
+    })
+  }
+
+  return (submission) =>
+    new Promise<SubmitResult>((resolve, reject) => {
+      waiting.push({ submission, resolve, reject })
+      schedule()
+    })
 }
