@@ -245,6 +245,19 @@ export function conformanceSuite(
       },
     )
 
+    scenario('concurrent getEvent calls each answer their own event, or null', async (t, store) => {
+      const created = Array.from({ length: 12 }, () => aCreate())
+      for (const c of created) await store.submit({ calendarId: CAL, ...c })
+      const asked = [
+        ...created.map((c) => ({ calendarId: CAL, id: c.event.id })),
+        { calendarId: OTHER, id: created[0]?.event.id as string },
+        { calendarId: CAL, id: 'evt_missing' },
+        { calendarId: CAL, id: created[3]?.event.id as string },
+      ]
+      const answers = await Promise.all(asked.map((key) => store.getEvent(key.calendarId, key.id)))
+      t.strictSame(answers, [...created.map((c) => c.event), null, null, created[3]?.event])
+    })
+
     scenario('createWebhook with an idempotency key replays', async (t, store) => {
       const key = anIdempotencyWrite({ createdAt: T0, response: { status: 201, body: { id: 'whk_1' } } })
       const webhook = aWebhook()

@@ -25,6 +25,7 @@ import {
 } from '../port.js'
 import { ensureDatabase, errorCode, inTransaction, mapError, migrate, type Queryable } from './connection.js'
 import { listEventsPage, purgeChangesBefore, syncEventsPage } from './event-sync.js'
+import { createEventReader } from './postgres-event-reads.js'
 import { makePostgresFeedTokens } from './postgres-feed-tokens.js'
 import { createGroupSubmitter } from './postgres-submit.js'
 import {
@@ -125,6 +126,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
 function makePostgresStore(pool: pg.Pool): Store {
   let closed = false
   const submitGrouped = createGroupSubmitter(pool)
+  const readEvent = createEventReader(pool)
 
   async function query<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
     try {
@@ -206,11 +208,7 @@ function makePostgresStore(pool: pg.Pool): Store {
     },
 
     async getEvent(calendarId, id) {
-      const rows = await query<EventRow>('SELECT * FROM events WHERE calendar_id = $1 AND id = $2', [
-        calendarId,
-        id,
-      ])
-      return rows[0] === undefined ? null : eventToRecord(rows[0])
+      return readEvent(calendarId, id)
     },
 
     async listEvents(calendarId, listQuery) {

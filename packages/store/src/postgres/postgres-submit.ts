@@ -11,6 +11,7 @@ import {
   toJson,
   toTimestamp,
 } from './rows.js'
+import { statementGroups } from './statement-groups.js'
 
 type SubmitResult = Awaited<ReturnType<Store['submit']>>
 
@@ -271,87 +272,22 @@ async function submitGroup(pool: pg.Pool, submissions: Submission[]): Promise<Su
   )
 }
 
-interface Waiting {
-  submission: Submission
-  resolve: (result: SubmitResult) => void
-  reject: (error: unknown) => void
-}
-
 /**
- * `Store.submit` with group commit: a submission made while fewer than MAX_GROUPS_IN_FLIGHT statements
- * are running goes out at the end of this turn of the event loop (`setImmediate`, no timer) with the
- * others made in the same turn; the ones made while the limit is reached go together as soon as a
- * statement finishes. So concurrent requests share one statement and one commit instead of queueing for
- * connections, and a lone request waits for nothing. Each caller still gets its own answer after the
- * commit that wrote its rows. A group that fails for another reason than an unavailable store is
- * retried one submission at a time, so a bad submission fails alone.
+ * `Store.submit` with group commit (`statementGroups`): concurrent submissions share one statement and one
+ * commit; each caller gets its own answer after the commit that wrote its rows. A group that fails for
+ * another reason than an unavailable store is retried one submission at a time, so a bad one fails alone.
  */
 export function createGroupSubmitter(pool: pg.Pool): (submission: Submission) => Promise<SubmitResult> {
-  let waiting: Waiting[] = []
-  let inFlight = 0
-  let scheduled = false
-
-  function schedule(): void {
-    if (scheduled || inFlight >= MAX_GROUPS_IN_FLIGHT || waiting.length === 0) return
-    scheduled = true
-    setImmediate(flush)
-  }
-
-  function flush(): void {
-    scheduled = false
-    // A key appears once per statement (a second row for it could not be claimed in the same INSERT)
-    const keys = new Set<string>()
-    const group: Waiting[] = []
-    const later: Waiting[] = []
-    for (const entry of waiting) {
-      const key = entry.submission.idempotency
-        ? `${entry.submission.calendarId}\u0000${entry.submission.idempotency.key}`
-        : null
-      if (group.length >= MAX_GROUP || (key !== null && keys.has(key))) later.push(entry)
-      else {
-        if (key !== null) keys.add(key)
-        group.push(entry)
-      }
-    }
-    waiting = later
-    inFlight++
-    run(group).finally(() => {
-      inFlight--
-      schedule()
-    })
-    schedule()
-  }
-
-  async function run(group: Waiting[]): Promise<void> {
-    if (group.length === 1) {
-      const [only] = group as [Waiting]
-      await submitInOneStatement(pool, only.submission).then(only.resolve, only.reject)
-      return
-    }
-    let results: SubmitResult[]
-    try {
-      results = await submitGroup(
-        pool,
-        group.map((entry) => entry.submission),
-      )
-    } catch (error) {
-      if (error instanceof StoreUnavailableError) {
-        for (const entry of group) entry.reject(error)
-        return
-      }
-      await Promise.all(
-        group.map((entry) => submitInOneStatement(pool, entry.submission).then(entry.resolve, entry.reject)),
-      )
-      return
-    }
-    group.forEach((entry, i) => {
-      entry.resolve(results[i] as SubmitResult)
-    })
-  }
-
-  return (submission) =>
-    new Promise<SubmitResult>((resolve, reject) => {
-      waiting.push({ submission, resolve, reject })
-      schedule()
-    })
+  return statementGroups<Submission, SubmitResult>(
+    (submissions) => submitGroup(pool, submissions),
+    (submission) => submitInOneStatement(pool, submission),
+    (error) => !(error instanceof StoreUnavailableError),
+    {
+      maxGroup: MAX_GROUP,
+      maxInFlight: MAX_GROUPS_IN_FLIGHT,
+      // A key appears once per statement (a second row for it could not be claimed in the same INSERT)
+      keyOf: (submission) =>
+        submission.idempotency ? `${submission.calendarId}\u0000${submission.idempotency.key}` : null,
+    },
+  )
 }
