@@ -193,7 +193,7 @@ async function noopRate(count: number): Promise<number> {
 }
 
 /** Creates at a steady rate through the API: from each 202 to the moment the store shows it scheduled. */
-export async function steadyLatency(): Promise<{
+async function steadyLatency(): Promise<{
   p50: number
   p99: number
   sent: number

@@ -33,7 +33,8 @@ export interface PlaceEventDependencies {
  * in arrival order, as one batch against the in-memory calendar and commits them in one store
  * transaction, then removes the committed ones from the queue (`removeWaiting`). A waiting job that stays
  * in the queue (its removal failed, or a crash came first) changes nothing when BullMQ hands it over later:
- * the store (or this process's memory) says it is finished — exactly what a redelivery after a crash does. Only the job in hand decides this call's outcome: when it fails, BullMQ retries it.
+ * the store (or this process's memory) says it is finished — exactly what a redelivery after a crash does.
+ * Only the job in hand decides this call's outcome: when it fails, BullMQ retries it.
  * A job whose last attempt fails is recorded failed, and its pending event failed (`failingForGood`).
  */
 export function createPlaceEventProcessor(deps: PlaceEventDependencies) {

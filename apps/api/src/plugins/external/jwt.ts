@@ -50,9 +50,9 @@ export default fp(
         allowedAud: app.config.JWT_AUDIENCE,
         requiredClaims: [...REQUIRED_CLAIMS],
         clockTolerance: CLOCK_TOLERANCE_MS,
-        // Verified tokens are remembered (fast-jwt's bounded LRU, keyed by a hash of the token) until their `exp` (with
-        // the same tolerance) and at most VERIFIED_TOKEN_TTL_MS: a client sends the same token for many
-        // requests. Refusals are never served from the cache (their entry expires before it is read).
+        // A client sends the same token with many requests: verified tokens are remembered (fast-jwt's
+        // bounded LRU, keyed by a hash of the token) until their `exp` (with the same tolerance), at most
+        // VERIFIED_TOKEN_TTL_MS. Refusals are never served from it (their entry expires before it is read).
         cache: VERIFIED_TOKENS,
         cacheTTL: VERIFIED_TOKEN_TTL_MS,
         errorCacheTTL: () => -(CLOCK_TOLERANCE_MS + 1),
