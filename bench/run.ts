@@ -1,14 +1,17 @@
 /**
- * `pnpm bench [core|service|engine]`: the speed and memory goals of scheduler-api, measured (never asserted in
+ * `pnpm bench [core|service|engine|ingress]`: the speed and memory goals of scheduler-api, measured (never asserted in
  * tests). `core` runs the pure placement code; `service` runs the real API and worker against the local
  * Redis and PostgreSQL and sends a burst;
- * `engine` measures the placement worker's figures against their baselines (table + bench-engine.json).
+ * `engine` measures the placement worker's figures against their baselines (table + bench-engine.json);
+ * `ingress` measures the API's creates and reads against a bare Fastify hello-world (table + bench-ingress.json).
  */
 import { runCoreBench } from './core-bench.js'
 import { runEngineBench } from './engine-bench.js'
+import { runIngressBench } from './ingress-bench.js'
 import { runServiceBench } from './service-bench.js'
 
 const which = process.argv[2] ?? 'all'
 if (which === 'core' || which === 'all') runCoreBench()
 if (which === 'service' || which === 'all') await runServiceBench()
 if (which === 'engine' || which === 'all') await runEngineBench()
+if (which === 'ingress' || which === 'all') await runIngressBench()

@@ -84,6 +84,10 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     engine,
     maxBatch: config.PLACEMENT_BATCH_MAX,
     waiting: (count) => placementQueue.getRanges(['waiting'], 0, count - 1, true),
+    async removeWaiting(ids) {
+      const removed = await Promise.all(ids.map((id) => placementQueue.remove(id)))
+      return ids.filter((_, i) => removed[i] === 1)
+    },
     store,
     clock,
   })

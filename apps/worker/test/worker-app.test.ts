@@ -49,5 +49,30 @@ t.test('the worker places a queued job, counts it on /metrics, and closes cleanl
   t.match(metrics, /scheduler_webhook_deliveries_total/)
   t.equal((await queue.getGlobalConcurrency()) ?? null, 1, 'the queue lets one placement run at a time')
 
+  // Jobs queued while the queue is paused are placed as one batch; the ones taken from behind the job in
+  // hand are removed from the queue, not handed over one by one afterwards
+  await queue.pause()
+  const batch = Array.from({ length: 5 }, () => {
+    const queued = anEvent({ createdAt: Date.now(), updatedAt: Date.now() })
+    return { event: queued, job: aJob({ eventId: queued.id, type: 'create', payload: { type: 'create' } }) }
+  })
+  for (const queued of batch) {
+    await store.submit({ calendarId: CALENDAR_ID_DEFAULT, ...queued })
+    await enqueuePlacement(queue, queued.job)
+  }
+  await queue.resume()
+  for (let i = 0; i < 200; i++) {
+    const counts = await queue.getJobCounts('waiting', 'active')
+    if (counts.waiting === 0 && counts.active === 0) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  for (const queued of batch) {
+    t.equal((await store.getEvent(CALENDAR_ID_DEFAULT, queued.event.id))?.status, 'scheduled')
+  }
+  t.ok(
+    ((await queue.getJobCounts('completed')).completed ?? 0) < 6,
+    'the jobs taken from behind were not handed over',
+  )
+
   await t.resolves(worker.close(), 'closes everything it opened')
 })

@@ -37,6 +37,21 @@ function queueOptions(connection: Redis, prefix: string): QueueOptions {
   return { connection, prefix }
 }
 
+/** The BullMQ job of a persisted placement job: its id is the persisted job's id. */
+function placementJobOf(job: Pick<JobRecord, 'id' | 'calendarId'>) {
+  return {
+    name: 'place' as const,
+    data: { calendarId: job.calendarId, jobId: job.id },
+    opts: {
+      jobId: job.id,
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: { age: DAY_SECONDS },
+      removeOnFail: { age: 7 * DAY_SECONDS },
+    },
+  }
+}
+
 /**
  * Puts a persisted job on the placement queue. The BullMQ job id is the persisted job's id, so enqueueing
  * the same job twice (the API and the reconciler racing) adds it once while BullMQ still remembers it, and
@@ -46,17 +61,37 @@ export async function enqueuePlacement(
   queue: PlacementQueue,
   job: Pick<JobRecord, 'id' | 'calendarId'>,
 ): Promise<void> {
-  await queue.add(
-    'place',
-    { calendarId: job.calendarId, jobId: job.id },
-    {
-      jobId: job.id,
-      attempts: 8,
-      backoff: { type: 'exponential', delay: 1_000 },
-      removeOnComplete: { age: DAY_SECONDS },
-      removeOnFail: { age: 7 * DAY_SECONDS },
-    },
-  )
+  const { name, data, opts } = placementJobOf(job)
+  await queue.add(name, data, opts)
+}
+
+/**
+ * `enqueuePlacement` for a busy producer: the jobs enqueued during one turn of the event loop (the requests
+ * whose store writes completed together) go to Redis as one `addBulk`, one round trip, flushed in the same
+ * turn's check phase (`setImmediate`), so no answer waits for a timer. Each promise settles with its batch:
+ * when the batch fails, every job in it rejects with the same error.
+ */
+export function createPlacementEnqueuer(
+  queue: PlacementQueue,
+): (job: Pick<JobRecord, 'id' | 'calendarId'>) => Promise<void> {
+  let waiting: Array<{ job: Pick<JobRecord, 'id' | 'calendarId'>; settle: (error?: unknown) => void }> = []
+  function flush(): void {
+    const batch = waiting
+    waiting = []
+    queue.addBulk(batch.map(({ job }) => placementJobOf(job))).then(
+      () => {
+        for (const { settle } of batch) settle()
+      },
+      (error: unknown) => {
+        for (const { settle } of batch) settle(error ?? new Error('addBulk failed'))
+      },
+    )
+  }
+  return (job) =>
+    new Promise<void>((resolve, reject) => {
+      if (waiting.length === 0) setImmediate(flush)
+      waiting.push({ job, settle: (error) => (error === undefined ? resolve() : reject(error)) })
+    })
 }
 
 /** The BullMQ job id of a delivery: stable, so dispatching a message twice delivers it once. */

@@ -103,6 +103,84 @@ export function eventScenarios(scenario: Scenario): void {
     t.equal(stored.filter((job) => job !== null).length, 1, 'one job stored')
   })
 
+  scenario(
+    'many concurrent submits (new keys, no key, a stored key, an expired key, a duplicate id): each its own answer',
+    async (t, store) => {
+      const stored = anIdempotencyWrite({ createdAt: T0 })
+      const expired = anIdempotencyWrite({ createdAt: T0 - DAY })
+      await store.submit({ calendarId: CAL, ...aCreate(), idempotency: stored })
+      await store.submit({ calendarId: CAL, ...aCreate(), idempotency: expired })
+      const taken = aCreate()
+      await store.submit({ calendarId: CAL, ...taken })
+
+      const keyed = Array.from({ length: 20 }, () => aCreate())
+      const keys = keyed.map(() => anIdempotencyWrite({ createdAt: T0 }))
+      const keyless = Array.from({ length: 20 }, () => aCreate())
+      const replayed = aCreate()
+      const renewed = aCreate()
+      const duplicate = { ...aCreate(), event: { ...anEvent(), id: taken.event.id } }
+      const results = await Promise.allSettled([
+        ...keyed.map((c, i) => store.submit({ calendarId: CAL, ...c, idempotency: keys[i] })),
+        ...keyless.map((c) => store.submit({ calendarId: CAL, ...c })),
+        store.submit({ calendarId: CAL, ...replayed, idempotency: { ...stored, createdAt: T0 + HOUR } }),
+        store.submit({ calendarId: CAL, ...renewed, idempotency: { ...expired, createdAt: T0 + HOUR } }),
+      ])
+      const [renewedResult] = results.splice(-1)
+      const [replayedResult] = results.splice(-1)
+      t.ok(
+        results.every((r) => r.status === 'fulfilled' && r.value.kind === 'done'),
+        'every new key and every keyless submit is done',
+      )
+      t.strictSame(
+        await Promise.all([...keyed, ...keyless].map((c) => store.getEvent(CAL, c.event.id))),
+        [...keyed, ...keyless].map((c) => c.event),
+        'their events are stored',
+      )
+      t.strictSame(
+        await Promise.all([...keyed, ...keyless].map((c) => store.getJob(CAL, c.job.id))),
+        [...keyed, ...keyless].map((c) => c.job),
+        'their jobs are stored',
+      )
+      t.strictSame(
+        replayedResult,
+        { status: 'fulfilled', value: { kind: 'replay', record: { ...stored, calendarId: CAL } } },
+        'a stored key replays',
+      )
+      t.equal(await store.getJob(CAL, replayed.job.id), null, 'and stores nothing')
+      t.equal(
+        renewedResult?.status === 'fulfilled' && renewedResult.value.kind,
+        'done',
+        'an expired key is claimed again',
+      )
+      t.strictSame(await store.getJob(CAL, renewed.job.id), renewed.job)
+
+      const neighbours = Array.from({ length: 5 }, () => aCreate())
+      const [duplicateResult, ...others] = await Promise.allSettled([
+        store.submit({ calendarId: CAL, ...duplicate, job: { ...duplicate.job, eventId: taken.event.id } }),
+        ...neighbours.map((c) => store.submit({ calendarId: CAL, ...c })),
+      ])
+      t.equal(duplicateResult?.status, 'rejected', 'a duplicate event id fails alone')
+      t.equal(await store.getJob(CAL, duplicate.job.id), null)
+      t.ok(
+        others.every((r) => r.status === 'fulfilled' && r.value.kind === 'done'),
+        'the submits made with it are done',
+      )
+    },
+  )
+
+  scenario('concurrent getEvent calls each answer their own event, or null', async (t, store) => {
+    const created = Array.from({ length: 12 }, () => aCreate())
+    for (const c of created) await store.submit({ calendarId: CAL, ...c })
+    const asked = [
+      ...created.map((c) => ({ calendarId: CAL, id: c.event.id })),
+      { calendarId: OTHER, id: created[0]?.event.id as string },
+      { calendarId: CAL, id: 'evt_missing' },
+      { calendarId: CAL, id: created[3]?.event.id as string },
+    ]
+    const answers = await Promise.all(asked.map((key) => store.getEvent(key.calendarId, key.id)))
+    t.strictSame(answers, [...created.map((c) => c.event), null, null, created[3]?.event])
+  })
+
   scenario('listEvents orders by start (unplaced last, by creation) and by update', async (t, store) => {
     const late = anEvent({ createdAt: T0 - 3 * HOUR, updatedAt: T0 - HOUR })
     const early = anEvent({ createdAt: T0 - 4 * HOUR, updatedAt: T0 - HOUR })

@@ -10,7 +10,7 @@ import {
   type JobRecord,
   pendingEvent,
 } from '@scheduler/core'
-import { enqueuePlacement, type PlacementQueue } from '@scheduler/jobs'
+import { createPlacementEnqueuer, type PlacementQueue } from '@scheduler/jobs'
 import type { Store } from '@scheduler/store'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
@@ -23,6 +23,7 @@ import {
   type IdempotentRequest,
   type IdempotentWrites,
   mapDone,
+  type RunOptions,
 } from './idempotency-service.js'
 
 export interface EventIntakeDeps {
@@ -62,6 +63,8 @@ const ENQUEUE_TIMEOUT_MS = 2_000
  */
 export function makeEventIntake(deps: EventIntakeDeps) {
   const { store, writes, log, mintId } = deps
+  // The jobs of requests answered in the same turn of the event loop go to Redis together
+  const enqueuePlacement = createPlacementEnqueuer(deps.placementQueue)
 
   function requireQueue(): void {
     if (deps.redis.status !== 'ready') {
@@ -98,24 +101,30 @@ export function makeEventIntake(deps: EventIntakeDeps) {
     request: IdempotentRequest<Accepted> | null,
     now: Instant,
     build: () => Promise<{ accepted: Accepted; isNew: boolean }>,
+    options?: RunOptions,
   ): Promise<Idempotent<Accepted>> {
-    const outcome = await writes.run(request, now, async (record) => {
-      const { accepted, isNew } = await build()
-      const { job, event } = accepted
-      const idempotency = record(accepted)
-      const result = await store.submit({
-        calendarId,
-        job,
-        ...(isNew ? { event } : {}),
-        ...(idempotency ? { idempotency } : {}),
-      })
-      return mapDone(result, () => accepted)
-    })
+    const outcome = await writes.run(
+      request,
+      now,
+      async (record) => {
+        const { accepted, isNew } = await build()
+        const { job, event } = accepted
+        const idempotency = record(accepted)
+        const result = await store.submit({
+          calendarId,
+          job,
+          ...(isNew ? { event } : {}),
+          ...(idempotency ? { idempotency } : {}),
+        })
+        return mapDone(result, () => accepted)
+      },
+      options,
+    )
     if (outcome.replayed) return outcome
     const { job } = outcome.value
     try {
       // BullMQ waits for a lost connection instead of failing; the job is safe in the store either way
-      await withTimeout(enqueuePlacement(deps.placementQueue, job), ENQUEUE_TIMEOUT_MS, 'enqueue')
+      await withTimeout(enqueuePlacement(job), ENQUEUE_TIMEOUT_MS, 'enqueue')
     } catch (error) {
       log.warn(
         { err: error, jobId: job.id },
@@ -175,11 +184,18 @@ export function makeEventIntake(deps: EventIntakeDeps) {
     ): Promise<Idempotent<Accepted>> {
       requireQueue()
       const now = deps.clock()
-      return submit(request, now, async () => {
-        await checkWhen(input.when, now, settings, input.durationMinutes)
-        const event = pendingEvent(input, { id: mintId('evt'), calendarId }, now)
-        return { accepted: { event, job: newJob(event.id, { type: 'create' }, now), at: now }, isNew: true }
-      })
+      // The key is claimed by the write itself; it is looked up only when the request is refused now, so
+      // that a retry of an accepted create still answers what the first request got
+      return submit(
+        request,
+        now,
+        async () => {
+          await checkWhen(input.when, now, settings, input.durationMinutes)
+          const event = pendingEvent(input, { id: mintId('evt'), calendarId }, now)
+          return { accepted: { event, job: newJob(event.id, { type: 'create' }, now), at: now }, isNew: true }
+        },
+        { lookupFirst: false },
+      )
     },
 
     /** Updates, cancels or deletes an event. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Instant } from '@scheduler/core'
 import type { IdempotencyRecord, IdempotencyWrite, IdempotentResult, Store } from '@scheduler/store'
-import { IdempotencyKeyReusedError } from './domain-errors.js'
+import { IdempotencyKeyReusedError, UnavailableError } from './domain-errors.js'
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
@@ -43,6 +43,17 @@ export interface IdempotentRequest<R> {
  * case nothing was written.
  */
 export type Idempotent<R> = { replayed: false; value: R } | { replayed: true; answer: StoredAnswer }
+
+/** How `run` treats the key before writing. */
+export interface RunOptions {
+  /**
+   * `true` (the default): the key is looked up before `write` runs. `false`: for a write whose store call
+   * claims the key itself (a replay comes back from the write); the key is then looked up only when `write`
+   * refuses the request, so that a retry of an accepted request still gets the first answer. Saves a read
+   * per write on the hot path.
+   */
+  lookupFirst?: boolean
+}
 
 /** A store write's result with its `done` value mapped; a replay stays a replay. */
 export function mapDone<A, B>(result: IdempotentResult<A>, map: (value: A) => B): IdempotentResult<B> {
@@ -96,28 +107,44 @@ export function makeIdempotentWrites(deps: { store: Pick<Store, 'findIdempotency
      * else runs `write` with `record`, which makes what the store records atomically with the change; a
      * store that met the key on write (a concurrent request with it won) answers its record, replayed too.
      * Without a request (no key) `write` just runs and `record` answers undefined. `now` is the write's
-     * instant: records live 24 h from it.
+     * instant: records live 24 h from it. `options.lookupFirst: false` skips the first lookup (see
+     * `RunOptions`).
      */
     async run<R>(
       request: IdempotentRequest<R> | null,
       now: Instant,
       write: (record: (result: R) => IdempotencyWrite | undefined) => Promise<IdempotentResult<R>>,
+      options: RunOptions = {},
     ): Promise<Idempotent<R>> {
-      if (request) {
+      const lookupFirst = options.lookupFirst ?? true
+      const recorded = async (): Promise<Idempotent<R> | undefined> => {
+        if (!request) return undefined
         const { calendarId, key } = request.context
         const stored = await deps.store.findIdempotency(calendarId, key, now)
-        if (stored) return { replayed: true, answer: answerOf(request.context, stored) }
+        return stored ? { replayed: true, answer: answerOf(request.context, stored) } : undefined
       }
-      const result = await write((value) =>
-        request
-          ? {
-              key: request.context.key,
-              requestHash: request.context.requestHash,
-              response: request.answerOf(value),
-              createdAt: now,
-            }
-          : undefined,
-      )
+      if (lookupFirst) {
+        const replay = await recorded()
+        if (replay) return replay
+      }
+      let result: IdempotentResult<R>
+      try {
+        result = await write((value) =>
+          request
+            ? {
+                key: request.context.key,
+                requestHash: request.context.requestHash,
+                response: request.answerOf(value),
+                createdAt: now,
+              }
+            : undefined,
+        )
+      } catch (error) {
+        if (lookupFirst || error instanceof UnavailableError) throw error
+        const replay = await recorded()
+        if (replay) return replay
+        throw error
+      }
       if (result.kind === 'done') return { replayed: false, value: result.value }
       if (!request) throw new Error('The store answered a replay to a write without an idempotency key')
       return { replayed: true, answer: answerOf(request.context, result.record) }

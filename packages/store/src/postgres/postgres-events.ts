@@ -1,42 +1,23 @@
 import type { EventPort, Submission } from '../port.js'
-import { inTransaction } from './connection.js'
 import { listEventsPage, syncEventsPage } from './event-sync.js'
 import type { PostgresContext } from './postgres-context.js'
-import { claimIdempotency } from './postgres-idempotency.js'
-import {
-  EVENTS,
-  type EventRow,
-  eventFromRow,
-  eventToRow,
-  insertRows,
-  JOBS,
-  type JobRow,
-  jobFromRow,
-  jobToRow,
-  toTimestamp,
-} from './rows.js'
+import { createEventReader } from './postgres-event-reads.js'
+import { createGroupSubmitter } from './postgres-submit.js'
+import { type EventRow, eventFromRow, type JobRow, jobFromRow, toTimestamp } from './rows.js'
 
 /** The events-and-jobs aggregate on PostgreSQL: intake, reads, sync (tables `events`, `jobs`, the change log). */
 export function makePostgresEvents(context: PostgresContext): EventPort {
   const { pool, query } = context
+  // Concurrent creates share one statement and one commit; concurrent status reads share one statement
+  const submitGrouped = createGroupSubmitter(pool)
+  const readEvent = createEventReader(pool)
   return {
     async submit(submission: Submission) {
-      const { calendarId, job, event, idempotency } = submission
-      return inTransaction(pool, async (client): Promise<Awaited<ReturnType<EventPort['submit']>>> => {
-        const replay = await claimIdempotency(client, calendarId, idempotency)
-        if (replay !== null) return { kind: 'replay', record: replay }
-        if (event !== undefined) await insertRows(client, EVENTS, [eventToRow(event)])
-        await insertRows(client, JOBS, [jobToRow(job)])
-        return { kind: 'done', value: { job, event: event ?? null } }
-      })
+      return submitGrouped(submission)
     },
 
     async getEvent(calendarId, id) {
-      const rows = await query<EventRow>('SELECT * FROM events WHERE calendar_id = $1 AND id = $2', [
-        calendarId,
-        id,
-      ])
-      return rows[0] === undefined ? null : eventFromRow(rows[0])
+      return readEvent(calendarId, id)
     },
 
     async listEvents(calendarId, listQuery) {

@@ -29,6 +29,10 @@ declare module '@fastify/jwt' {
  */
 export const REQUIRED_CLAIMS = ['iss', 'aud', 'exp'] as const
 
+/** How many verified tokens are remembered, and for how long at most (ms). */
+const VERIFIED_TOKENS = 1_000
+const VERIFIED_TOKEN_TTL_MS = 10 * 60_000
+
 /**
  * Bearer-token verification (verify-only: the API never signs). Only the configured algorithm is accepted;
  * `iss`, `aud` and `exp` must be present, `iss` equal JWT_ISSUER and `aud` be (or contain) JWT_AUDIENCE;
@@ -46,6 +50,12 @@ export default fp(
         allowedAud: app.config.JWT_AUDIENCE,
         requiredClaims: [...REQUIRED_CLAIMS],
         clockTolerance: CLOCK_TOLERANCE_MS,
+        // A client sends the same token with many requests: verified tokens are remembered (fast-jwt's
+        // bounded LRU, keyed by a hash of the token) until their `exp` (with the same tolerance), at most
+        // VERIFIED_TOKEN_TTL_MS. Refusals are never served from it (their entry expires before it is read).
+        cache: VERIFIED_TOKENS,
+        cacheTTL: VERIFIED_TOKEN_TTL_MS,
+        errorCacheTTL: () => -(CLOCK_TOLERANCE_MS + 1),
       },
     })
   },

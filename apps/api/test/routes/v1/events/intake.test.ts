@@ -218,6 +218,23 @@ t.test('POST /v1/events', async (t) => {
     t.match(tooLong.json(), { errors: [{ path: '/headers/idempotency-key' }] })
   })
 
+  t.test('a replay answers what the first request got, even when it would be refused now', async (t) => {
+    const key = `late-${Date.now()}`
+    const payload = createBody({ title: 'Soon', notAfter: new Date(Date.now() + 1_500).toISOString() })
+    const first = await post(payload, { 'idempotency-key': key })
+    t.equal(first.statusCode, 202)
+    await new Promise((resolve) => setTimeout(resolve, 1_600))
+    const again = await post(payload, { 'idempotency-key': key })
+    t.equal(again.statusCode, 202)
+    t.equal(again.headers['idempotent-replayed'], 'true')
+    t.same(again.json(), first.json())
+    const other = await post(createBody({ title: 'Other', notAfter: new Date(0).toISOString() }), {
+      'idempotency-key': key,
+    })
+    t.match(other.json(), { status: 422, type: /idempotency/ }, 'another request with the key is refused')
+    t.equal((await post(payload)).statusCode, 422, 'without the key the request is refused now')
+  })
+
   t.test('concurrent requests with one key store one event', async (t) => {
     const before = await storedEventCount(app)
     const key = `race-${Date.now()}`
