@@ -1,7 +1,14 @@
 import { DAY_MS, isWithinWorkingHours, MINUTE_MS, overlapsBlackout } from './calendar-policy.js'
 import { gapQueryOf } from './free-gap-index.js'
 import { createIntervalIndex, overlaps } from './interval-index.js'
-import { listView, type OccupancyView, overlayView, type PlacedEvent, viewIndex } from './occupancy-view.js'
+import {
+  listView,
+  type OccupancyView,
+  overlayView,
+  type PlacedEvent,
+  RecordsNeededError,
+  viewIndex,
+} from './occupancy-view.js'
 import { findSlot, isFeasibleStart, nearestSlots, type SlotQuery } from './slot-finder.js'
 import { clampToSupportedRange } from './supported-range.js'
 import type { Attendee, CalendarSettings, EventRecord, Failure, Instant, Interval } from './types.js'
@@ -178,6 +185,11 @@ export function planPlacement(input: PlanInput): PlanOutput {
     .filter((other) => other.placement !== 'fixed')
     .sort(byStartThenId)
   const moving = new Set(toMove.map((other) => other.id))
+  // The displaced events' records (duration, window, attendees): all asked for at once, so a view that
+  // holds only placements (the in-memory calendar) makes its caller load them in one read.
+  const records = toMove.map((other) => others.record(other.id))
+  const missing = toMove.filter((_, i) => records[i] === undefined).map((other) => other.id)
+  if (missing.length > 0) throw new RecordsNeededError(missing)
   const placedEvent: PlacedEvent = {
     id: event.id,
     start: slot.start,
@@ -190,10 +202,11 @@ export function planPlacement(input: PlanInput): PlanOutput {
   const currentView = (): OccupancyView => overlayView(others, moving, currentAdded)
 
   const displaced: PlannedDisplacement[] = []
-  for (const next of toMove) {
-    const record = others.record(next.id) as EventRecord
+  for (const [i, next] of toMove.entries()) {
+    const record = records[i] as EventRecord
     const from = { start: next.start, end: next.end }
-    const found = findSlot(autoQuery(input, record, currentView()))
+    const view = currentView()
+    const found = earliestSlot(autoQuery(input, record, view), view)
     if (found.ok) {
       const to = { ...next, start: found.slot.start, end: found.slot.end }
       currentAdded.push(to)

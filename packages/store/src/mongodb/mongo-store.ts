@@ -3,6 +3,7 @@ import {
   type EventRecord,
   type Instant,
   type Interval,
+  type PlacedEvent,
   planJobFailure,
 } from '@scheduler/core'
 import {
@@ -81,6 +82,8 @@ const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 2_000
 const DEFAULT_TIMEOUT_MS = 10_000
 /** How long an idempotency key answers with its recorded result (the contract's 24 h). */
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
+/** Shared by every loaded event without attendees. */
+const NO_ATTENDEES: readonly never[] = Object.freeze([])
 
 // Snapshot reads and majority commits: what a transaction reads is one consistent state, and what it
 // commits survives a failover. A commit that no majority acknowledges in time fails (→ unavailable).
@@ -735,10 +738,29 @@ function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
           const calendar = await calendars.findOne({ _id: calendarId }, { session })
           if (calendar === null) return null
           const revision = await revisions.findOne({ _id: calendarId }, { session })
-          const documents = await events
-            .find({ calendarId, status: 'scheduled', end: { $gt: toDate(from) } }, { session })
+          // Only what placement reads, streamed: the calendar keeps these placements, not the documents.
+          const placements: PlacedEvent[] = []
+          const cursor = events
+            .find(
+              { calendarId, status: 'scheduled', end: { $gt: toDate(from) } },
+              { session, projection: { _id: 1, start: 1, end: 1, placement: 1, attendees: 1 } },
+            )
             .sort({ start: 1, _id: 1 })
-            .toArray()
+          for await (const document of cursor) {
+            if (document.start === null || document.end === null) continue
+            placements.push({
+              id: document._id.id,
+              start: document.start.getTime(),
+              end: document.end.getTime(),
+              placement: document.placement,
+              attendees:
+                document.attendees.length === 0
+                  ? NO_ATTENDEES
+                  : document.attendees.map(({ email, name, required }) =>
+                      typeof name === 'string' ? { email, name, required } : { email, required },
+                    ),
+            })
+          }
           const busyDocuments = await busy
             .find({ calendarId }, { session })
             .sort({ email: 1, start: 1, end: 1 })
@@ -753,23 +775,24 @@ function mongoStore(client: MongoClient, db: Db, timeoutMs: number): Store {
             settings: calendarFromDocument(calendar),
             revision: revision?.placementRevision ?? 0,
             from,
-            events: documents.map(eventFromDocument),
+            events: placements,
             busy: busyByEmail,
           }
         })
       }),
 
-    loadJobs: (calendarId, jobIds) =>
+    loadJobs: (calendarId, jobIds, eventIds = []) =>
       guarded(async () => {
-        if (jobIds.length === 0) return { jobs: [], events: [] }
-        const jobDocuments = await jobs
-          .find({ _id: { $in: jobIds.map((id) => recordKey(calendarId, id)) } })
-          .toArray()
+        const jobDocuments =
+          jobIds.length === 0
+            ? []
+            : await jobs.find({ _id: { $in: jobIds.map((id) => recordKey(calendarId, id)) } }).toArray()
         const byId = new Map(jobDocuments.map((document) => [document._id.id, jobFromDocument(document)]))
         const found = jobIds.flatMap((id) => byId.get(id) ?? [])
-        const eventIds = [...new Set(found.map((job) => job.eventId))]
+        const wanted = [...new Set([...found.map((job) => job.eventId), ...eventIds])]
+        if (wanted.length === 0) return { jobs: found, events: [] }
         const eventDocuments = await events
-          .find({ _id: { $in: eventIds.map((id) => recordKey(calendarId, id)) } })
+          .find({ _id: { $in: wanted.map((id) => recordKey(calendarId, id)) } })
           .toArray()
         return { jobs: found, events: eventDocuments.map(eventFromDocument) }
       }),

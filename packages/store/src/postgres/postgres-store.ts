@@ -1,9 +1,11 @@
 import {
+  type Attendee,
   type CalendarSettings,
   type CalendarSnapshot,
-  type EventRecord,
   type Interval,
   type JobPlan,
+  type PlacedEvent,
+  type Placement,
   planJobFailure,
 } from '@scheduler/core'
 import pg from 'pg'
@@ -304,16 +306,29 @@ function makePostgresStore(pool: pg.Pool): Store {
         )
         const row = calendar.rows[0]
         if (row === undefined) return null
-        // In pages, so that only one page of driver rows is held at a time next to the records.
-        const events: EventRecord[] = []
-        for (let after: EventRow | undefined; ; ) {
-          const page = await client.query<EventRow>(
-            `SELECT * FROM events WHERE calendar_id = $1 AND status = 'scheduled' AND end_at > $2
+        // Only what placement reads (no titles, descriptions…), times as epoch ms numbers, no attendee
+        // list where there is none, in pages: one page of driver rows is held at a time next to the
+        // placements the calendar keeps.
+        const events: PlacedEvent[] = []
+        for (let after: PlacementRow | undefined; ; ) {
+          const page = await client.query<PlacementRow>(
+            `SELECT id, start_at, (extract(epoch FROM start_at) * 1000)::float8 AS start_ms,
+               (extract(epoch FROM end_at) * 1000)::float8 AS end_ms, placement,
+               CASE WHEN attendees = '[]'::jsonb THEN NULL ELSE attendees END AS attendees
+             FROM events WHERE calendar_id = $1 AND status = 'scheduled' AND end_at > $2
                AND ($3::timestamptz IS NULL OR (start_at, id) > ($3::timestamptz, $4::text))
              ORDER BY start_at, id LIMIT ${SNAPSHOT_PAGE}`,
             [calendarId, toTimestamp(from), after?.start_at ?? null, after?.id ?? null],
           )
-          for (const event of page.rows) events.push(eventToRecord(event))
+          for (const row of page.rows) {
+            events.push({
+              id: row.id,
+              start: row.start_ms,
+              end: row.end_ms,
+              placement: row.placement,
+              attendees: row.attendees ?? NO_ATTENDEES,
+            })
+          }
           after = page.rows.at(-1)
           if (page.rows.length < SNAPSHOT_PAGE) break
         }
@@ -338,18 +353,21 @@ function makePostgresStore(pool: pg.Pool): Store {
       })
     },
 
-    async loadJobs(calendarId, jobIds) {
-      if (jobIds.length === 0) return { jobs: [], events: [] }
-      const jobRows = await query<JobRow>(
-        'SELECT * FROM jobs WHERE calendar_id = $1 AND id = ANY($2::text[])',
-        [calendarId, jobIds],
-      )
+    async loadJobs(calendarId, jobIds, eventIds = []) {
+      const jobRows =
+        jobIds.length === 0
+          ? []
+          : await query<JobRow>('SELECT * FROM jobs WHERE calendar_id = $1 AND id = ANY($2::text[])', [
+              calendarId,
+              jobIds,
+            ])
       const byId = new Map(jobRows.map((row) => [row.id, jobToRecord(row)]))
       const jobs = jobIds.flatMap((id) => byId.get(id) ?? [])
-      const eventIds = [...new Set(jobs.map((job) => job.eventId))]
+      const wanted = [...new Set([...jobs.map((job) => job.eventId), ...eventIds])]
+      if (wanted.length === 0) return { jobs, events: [] }
       const eventRows = await query<EventRow>(
         'SELECT * FROM events WHERE calendar_id = $1 AND id = ANY($2::text[])',
-        [calendarId, eventIds],
+        [calendarId, wanted],
       )
       return { jobs, events: eventRows.map(eventToRecord) }
     },
@@ -811,6 +829,19 @@ interface IntervalRow {
   start_at: Date
   end_at: Date
 }
+
+/** An occupying event as `loadCalendar` reads it: its placement only, times as epoch ms. */
+interface PlacementRow {
+  id: string
+  start_at: Date
+  start_ms: number
+  end_ms: number
+  placement: Placement
+  attendees: Attendee[] | null
+}
+
+/** Shared by every loaded event without attendees. */
+const NO_ATTENDEES: readonly never[] = Object.freeze([])
 
 function intervalToRecord(row: IntervalRow): Interval {
   return { start: row.start_at.getTime(), end: row.end_at.getTime() }
