@@ -307,29 +307,24 @@ function makePostgresStore(pool: pg.Pool): Store {
         const row = calendar.rows[0]
         if (row === undefined) return null
         // Only what placement reads (no titles, descriptions…), times as epoch ms numbers, no attendee
-        // list where there is none, in pages: one page of driver rows is held at a time next to the
-        // placements the calendar keeps.
-        const events: PlacedEvent[] = []
-        for (let after: PlacementRow | undefined; ; ) {
-          const page = await client.query<PlacementRow>(
-            `SELECT id, start_at, (extract(epoch FROM start_at) * 1000)::float8 AS start_ms,
-               (extract(epoch FROM end_at) * 1000)::float8 AS end_ms, placement,
-               CASE WHEN attendees = '[]'::jsonb THEN NULL ELSE attendees END AS attendees
+        // list where there is none, through a cursor: one scan, and one page of driver rows held at a time
+        // next to the placements the calendar keeps.
+        await client.query({
+          text: `DECLARE placements NO SCROLL CURSOR FOR
+             SELECT id, (extract(epoch FROM start_at) * 1000)::float8, (extract(epoch FROM end_at) * 1000)::float8,
+               placement, CASE WHEN attendees = '[]'::jsonb THEN NULL ELSE attendees END
              FROM events WHERE calendar_id = $1 AND status = 'scheduled' AND end_at > $2
-               AND ($3::timestamptz IS NULL OR (start_at, id) > ($3::timestamptz, $4::text))
-             ORDER BY start_at, id LIMIT ${SNAPSHOT_PAGE}`,
-            [calendarId, toTimestamp(from), after?.start_at ?? null, after?.id ?? null],
-          )
-          for (const row of page.rows) {
-            events.push({
-              id: row.id,
-              start: row.start_ms,
-              end: row.end_ms,
-              placement: row.placement,
-              attendees: row.attendees ?? NO_ATTENDEES,
-            })
-          }
-          after = page.rows.at(-1)
+             ORDER BY start_at, id`,
+          values: [calendarId, toTimestamp(from)],
+        })
+        const events: PlacedEvent[] = []
+        for (;;) {
+          const page = await client.query<PlacementRow>({
+            text: `FETCH ${SNAPSHOT_PAGE} FROM placements`,
+            rowMode: 'array',
+          })
+          for (const [id, start, end, placement, attendees] of page.rows)
+            events.push({ id, start, end, placement, attendees: attendees ?? NO_ATTENDEES })
           if (page.rows.length < SNAPSHOT_PAGE) break
         }
         const busyRows = await client.query<IntervalRow & { email: string }>(
@@ -830,15 +825,8 @@ interface IntervalRow {
   end_at: Date
 }
 
-/** An occupying event as `loadCalendar` reads it: its placement only, times as epoch ms. */
-interface PlacementRow {
-  id: string
-  start_at: Date
-  start_ms: number
-  end_ms: number
-  placement: Placement
-  attendees: Attendee[] | null
-}
+/** An occupying event as `loadCalendar` reads it: id, start and end (epoch ms), placement, attendees. */
+type PlacementRow = [string, number, number, Placement, Attendee[] | null]
 
 /** Shared by every loaded event without attendees. */
 const NO_ATTENDEES: readonly never[] = Object.freeze([])
