@@ -1,3 +1,5 @@
+import { execFileSync, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { type CalendarSettings, type JobRecord, parseWorkingHoursSpec, pendingEvent } from '@scheduler/core'
 import { createPlacementQueue, createRedisConnection, enqueuePlacement, newId } from '@scheduler/jobs'
@@ -13,6 +15,7 @@ import { startService } from '../test/helpers/service.js'
  * (b) time per placement with 100,000 events on the calendar vs with 1,000;
  * (c) p99 from the 202 to `scheduled` at a steady rate of creates through the API;
  * (d) the worker's peak RSS with 100,000 events on the calendar.
+ * (a), (b) and (d) run the worker as `pnpm start:worker` does (the bundle of `pnpm build:worker`).
  * Sizes can be lowered with BENCH_DRAIN, BENCH_BIG, BENCH_RATE, BENCH_SECONDS on a busy machine.
  */
 const DRAIN = Number(process.env.BENCH_DRAIN ?? 5_000)
@@ -102,6 +105,26 @@ async function waitUntilFinished(store: Store): Promise<void> {
   }
 }
 
+/**
+ * The worker as `pnpm start:worker` runs it: the bundle `pnpm build:worker` makes (built once per run),
+ * with the service's environment; stopped with SIGTERM in teardown.
+ */
+let built = false
+function startCompiledWorker(service: Service, teardowns: Array<() => unknown>) {
+  if (!built) execFileSync('pnpm', ['-s', 'build:worker'], { stdio: 'inherit' })
+  built = true
+  const child = spawn(process.execPath, ['apps/worker/dist/main.mjs'], {
+    env: service.env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
+  const exited = once(child, 'exit')
+  teardowns.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    await exited
+  })
+  return { child }
+}
+
 /** A running worker on a fresh calendar (optionally pre-filled with `fill` back-to-back 5-minute events). */
 async function workerOn(fill: number) {
   const teardowns: Array<() => unknown> = []
@@ -111,7 +134,7 @@ async function workerOn(fill: number) {
   if (fill > 0) await fillCalendar(service, fill)
   const connection = createRedisConnection(REDIS_URL, 'worker')
   const queue = createPlacementQueue(connection, service.prefix)
-  const worker = service.startWorker()
+  const worker = startCompiledWorker(service, teardowns)
   // Warm up: the worker starts, loads the calendar and places one event.
   const started = performance.now()
   await queueCreates(store, queue, 1)
