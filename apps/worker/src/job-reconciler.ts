@@ -24,7 +24,10 @@ export function createJobReconciler(deps: JobReconcilerDependencies) {
 
   async function reconcileOnce(): Promise<number> {
     const jobs = await deps.store.unfinishedJobs(deps.clock() - deps.afterMs, 500)
-    const states = await queueStates(deps.queue, jobs.map((job) => job.id))
+    const states = await queueStates(
+      deps.queue,
+      jobs.map((job) => job.id),
+    )
     for (const [i, job] of jobs.entries()) {
       // Out of retries while the store was away (so the store could not be told): try again.
       if (states[i] === 'failed') await (await deps.queue.getJob(job.id))?.retry()

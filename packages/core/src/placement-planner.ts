@@ -9,7 +9,14 @@ import {
   RecordsNeededError,
   viewIndex,
 } from './occupancy-view.js'
-import { findSlot, isFeasibleStart, nearestSlots, type SlotQuery } from './slot-finder.js'
+import {
+  type EarliestSlot,
+  findSlot,
+  isFeasibleStart,
+  nearestSlots,
+  noSlotFailure,
+  type SlotQuery,
+} from './slot-finder.js'
 import { clampToSupportedRange } from './supported-range.js'
 import type { Attendee, CalendarSettings, EventRecord, Failure, Instant, Interval } from './types.js'
 
@@ -99,11 +106,22 @@ function autoQuery(
   }
 }
 
-/** The earliest feasible slot of an auto query: the view's free-gap index when it has one, else `findSlot`. */
+/**
+ * The earliest feasible slot of an auto query: the view's free-gap index when it has one (also when there
+ * is none: the failure is built from it, the alternatives after the window too), else `findSlot`.
+ */
 function earliestSlot(query: SlotQuery, others: OccupancyView): ReturnType<typeof findSlot> {
   const fast = others.earliestSlot?.(gapQueryOf(query))
   if (fast) return { ok: true, slot: fast }
+  if (fast === null) return { ok: false, failure: noSlotFailure(query, earliestOf(query, others)) }
   return findSlot(query)
+}
+
+/** The view's free-gap index as `nearestSlots` asks it: the query's rules with its window lifted. */
+function earliestOf(query: SlotQuery, others: OccupancyView): EarliestSlot | undefined {
+  const index = others.earliestSlot?.bind(others)
+  if (!index) return undefined
+  return (from, to) => index({ from, to, durationMinutes: query.durationMinutes, busy: query.busy })
 }
 
 function byStartThenId(a: PlacedEvent, b: PlacedEvent): number {
@@ -171,7 +189,7 @@ export function planPlacement(input: PlanInput): PlanOutput {
         failure: {
           code: 'CONFLICT',
           message: `${iso(slot.start)}–${iso(slot.end)} overlaps the fixed event ${clash.id} (${iso(clash.start)}–${iso(clash.end)})`,
-          alternatives: nearestSlots(query, slot),
+          alternatives: nearestSlots(query, slot, undefined, earliestOf(query, others)),
         },
       },
       displaced: [],
