@@ -58,6 +58,8 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     attempts: retrySchedule.length + 1,
     logger,
     intervalMs: 500,
+    // A committed batch writes up to PLACEMENT_BATCH_MAX messages: dispatched in one or two reads.
+    batchSize: 500,
   })
 
   const engine = createPlacementEngine({
