@@ -22,7 +22,7 @@ import { startService } from '../test/helpers/service.js'
 const DRAIN = Number(process.env.BENCH_DRAIN ?? 5_000)
 const SMALL = 1_000
 const BIG = Number(process.env.BENCH_BIG ?? 100_000)
-const PER_SIZE = Number(process.env.BENCH_PER_SIZE ?? 1_000)
+const PER_SIZE = Number(process.env.BENCH_PER_SIZE ?? 2_000)
 const RATE = Number(process.env.BENCH_RATE ?? 200)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30)
 const HORIZON_DAYS = 400
