@@ -122,7 +122,7 @@ let built = false
 function startCompiledWorker(service: Service, teardowns: Array<() => unknown>) {
   if (!built) execFileSync('pnpm', ['-s', 'build:worker'], { stdio: 'inherit' })
   built = true
-  const child = spawn(process.execPath, ['apps/worker/dist/main.mjs'], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', 'apps/worker/dist/main.mjs'], {
     env: service.env,
     stdio: ['ignore', 'inherit', 'inherit'],
   })
