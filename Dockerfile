@@ -16,5 +16,7 @@ RUN pnpm install --frozen-lockfile
 COPY tsconfig.base.json ./
 COPY apps apps
 COPY packages packages
+# The worker runs as one bundled file (`pnpm build:worker`): without tsx it needs ~55 MiB less memory.
+RUN pnpm build:worker
 USER node
 EXPOSE 3000 9464

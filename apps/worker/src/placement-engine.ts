@@ -7,6 +7,7 @@ import {
   PlacementCalendar,
   planJob,
   planningRange,
+  RecordsNeededError,
   requiredEmails,
 } from '@scheduler/core'
 import {
@@ -117,6 +118,32 @@ export function createPlacementEngine(deps: PlacementEngineDependencies) {
     return planJob({ job, event, settings: calendar.settings, now, occupying, busy })
   }
 
+  /**
+   * Plans against the in-memory calendar. It keeps placements, not records: when the plan displaces
+   * events whose records this batch has not read yet, they are read (one query) and the job planned again.
+   */
+  async function planInMemory(
+    calendar: PlacementCalendar,
+    job: JobRecord,
+    event: EventRecord | null,
+    now: Instant,
+    records: Map<string, EventRecord | null>,
+  ): Promise<JobPlan> {
+    for (;;) {
+      try {
+        return calendar.plan(job, event, now, records)
+      } catch (error) {
+        if (!(error instanceof RecordsNeededError)) throw error
+        const wanted = error.ids.filter((id) => !records.has(id))
+        const { events } = await store.loadJobs(job.calendarId, [], wanted)
+        for (const found of events) records.set(found.id, found)
+        // An event the calendar holds but the store does not: the calendar is behind; reload it.
+        if (wanted.length === 0 || wanted.some((id) => !records.get(id)))
+          throw new RevisionMovedError(`Calendar ${job.calendarId} holds events the store does not`)
+      }
+    }
+  }
+
   function reachesBefore(
     calendar: PlacementCalendar,
     job: JobRecord,
@@ -155,7 +182,7 @@ export function createPlacementEngine(deps: PlacementEngineDependencies) {
           if (reachesBefore(calendar, job, event, now)) {
             if (planned.length > 0) break
             plan = await planFromStore(calendar, job, event, now)
-          } else plan = calendar.plan(job, event, now)
+          } else plan = await planInMemory(calendar, job, event, now, eventsById)
           calendar.apply(plan)
           for (const upsert of plan.upserts) eventsById.set(upsert.id, upsert)
           for (const id of plan.deletions) eventsById.set(id, null)

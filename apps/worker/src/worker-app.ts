@@ -59,6 +59,8 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     attempts: retryPolicy.attempts,
     logger,
     intervalMs: 500,
+    // A committed batch writes up to PLACEMENT_BATCH_MAX messages: dispatched in one or two reads.
+    batchSize: 500,
   })
 
   const engine = createPlacementEngine({

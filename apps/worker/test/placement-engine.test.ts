@@ -64,6 +64,8 @@ async function sameAsStore(
 type Step =
   | { kind: 'create'; count: number; minutes: number; attendee: boolean; fixedAtHour: number | null }
   | { kind: 'cancel' | 'delete'; target: number }
+  | { kind: 'resize'; target: number; minutes: number }
+  | { kind: 'move'; target: number; fixedAtHour: number }
   | { kind: 'busy'; fromHour: number; hours: number }
   | { kind: 'settings'; bufferMinutes: number }
   | { kind: 'outside-plan'; atHour: number }
@@ -82,6 +84,21 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.record({ kind: fc.constantFrom('cancel' as const, 'delete' as const), target: fc.nat(50) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.oneof(
+      fc.record({
+        kind: fc.constant('resize' as const),
+        target: fc.nat(50),
+        minutes: fc.constantFrom(15, 30, 60, 120),
+      }),
+      fc.record({
+        kind: fc.constant('move' as const),
+        target: fc.nat(50),
+        fixedAtHour: fc.integer({ min: 1, max: 48 }),
+      }),
+    ),
   },
   {
     weight: 1,
@@ -149,6 +166,21 @@ t.test(
             if (eventIds.length === 0) continue
             const eventId = eventIds[step.target % eventIds.length] as string
             const job = await submitJob(store, calendarId, eventId, { type: step.kind })
+            await place([job.id])
+          } else if (step.kind === 'resize' || step.kind === 'move') {
+            // Updates move their event (and a fixed one displaces): the calendar reads the displaced
+            // events' records from the store, and must still equal it.
+            if (eventIds.length === 0) continue
+            const eventId = eventIds[step.target % eventIds.length] as string
+            const changes =
+              step.kind === 'resize'
+                ? { durationMinutes: step.minutes }
+                : { when: { placement: 'fixed' as const, start: base + step.fixedAtHour * HOUR } }
+            const job = await submitJob(store, calendarId, eventId, {
+              type: 'update',
+              changes,
+              expectedVersion: null,
+            })
             await place([job.id])
           } else if (step.kind === 'busy') {
             const start = base + step.fromHour * HOUR
@@ -260,3 +292,42 @@ t.test(
     t.strictSame(await store.loadCalendar(calendarId, 0), before, 'nothing written')
   },
 )
+
+t.test('a fixed event displaces events the calendar keeps no records of: read from the store', async (t) => {
+  const store = await openStore(await freshPostgres(t))
+  t.teardown(() => store.close())
+  let loads = 0
+  const counting = {
+    ...store,
+    loadJobs: (calendarId: string, jobIds: string[], eventIds?: string[]) => {
+      if (jobIds.length === 0) loads++
+      return store.loadJobs(calendarId, jobIds, eventIds)
+    },
+  }
+  const engine = createPlacementEngine({ store: counting, clock: () => Date.now() })
+  const calendarId = uniqueId('cal')
+  await store.ensureCalendar(settingsFor(calendarId))
+  const autos = []
+  for (let i = 0; i < 3; i++) autos.push(await submitCreate(store, calendarId, { durationMinutes: 30 }))
+  await engine.place(
+    calendarId,
+    autos.map(({ job }) => job.id),
+  )
+  const first = await store.getEvent(calendarId, autos[0]?.event.id as string)
+  const fixed = await submitCreate(store, calendarId, {
+    placement: 'fixed',
+    requestedStart: first?.start as number,
+    durationMinutes: 60,
+  })
+  const outcomes = await engine.place(calendarId, [fixed.job.id])
+  t.strictSame(outcomes.get(fixed.job.id), { ok: true })
+  const job = await store.getJob(calendarId, fixed.job.id)
+  t.equal(job?.outcome?.displaced.length, 2, 'two auto events moved')
+  t.equal(loads, 1, 'their records read in one query')
+  for (const { event } of autos.slice(0, 2)) {
+    const moved = await store.getEvent(calendarId, event.id)
+    t.equal(moved?.title, event.title, 'the moved record is the stored one')
+    t.ok((moved?.start as number) >= (first?.start as number) + HOUR, 'after the fixed event')
+  }
+  t.equal(await sameAsStore(store, engine, calendarId), null, 'the calendar matches the store')
+})

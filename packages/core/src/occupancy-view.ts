@@ -19,7 +19,12 @@ export interface OccupancyView {
   overlapping(range: Interval): PlacedEvent[]
   /** The events that any of `emails` (lower-cased) attends. */
   attendedBy(emails: ReadonlySet<string>): PlacedEvent[]
-  /** The stored record of an occupying event, or undefined. */
+  /** True when the view holds `id` as an occupying event. */
+  has(id: string): boolean
+  /**
+   * The stored record of an occupying event, or undefined when the view does not hold it — or holds only
+   * its placement (the in-memory calendar keeps no records: the planner then throws `RecordsNeededError`).
+   */
   record(id: string): EventRecord | undefined
   readonly size: number
   /**
@@ -27,6 +32,27 @@ export interface OccupancyView {
    * null when there is none, undefined when the view cannot tell (the planner then asks `findSlot`).
    */
   earliestSlot?(query: GapQuery): Interval | null | undefined
+  /**
+   * `earliestSlot` as if the events of `excluded` were gone and `added` were placed (a plan in the
+   * making: the event being moved, the events a fixed event displaces).
+   */
+  earliestSlotWith?(
+    query: GapQuery,
+    excluded: ReadonlySet<string>,
+    added: readonly PlacedEvent[],
+  ): Interval | null | undefined
+}
+
+/**
+ * Thrown by the planner when the view holds the placement of events whose records a plan needs (the
+ * auto events a fixed event displaces) but not the records themselves: the caller loads them and plans
+ * again.
+ */
+export class RecordsNeededError extends Error {
+  constructor(readonly ids: string[]) {
+    super(`The records of ${ids.join(', ')} are needed to plan`)
+    this.name = 'RecordsNeededError'
+  }
 }
 
 function byStartThenId(a: PlacedEvent, b: PlacedEvent): number {
@@ -60,9 +86,11 @@ export function listView(events: readonly EventRecord[]): OccupancyView {
     if (p) placed.push(p)
   }
   const index = createIntervalIndex(placed)
+  const ids = new Set(placed.map((p) => p.id))
   return {
     overlapping: (range) => index.overlapping(range).sort(byStartThenId),
     attendedBy: (emails) => (emails.size === 0 ? [] : placed.filter((p) => attendsAny(p, emails))),
+    has: (id) => ids.has(id),
     record: (id) => records.get(id),
     size: placed.length,
   }
@@ -70,14 +98,15 @@ export function listView(events: readonly EventRecord[]): OccupancyView {
 
 /**
  * `view` without the events named in `excluded` and with `added` (a plan in the making: the event being
- * placed, the displaced events already moved). It keeps the fast path only when it changes nothing.
+ * placed, the displaced events already moved). It keeps the fast path when the view can answer it with
+ * the changes applied (`earliestSlotWith`), or when it changes nothing.
  */
 export function overlayView(
   view: OccupancyView,
   excluded: ReadonlySet<string>,
   added: readonly PlacedEvent[] = [],
 ): OccupancyView {
-  const unchanged = added.length === 0 && [...excluded].every((id) => view.record(id) === undefined)
+  const unchanged = added.length === 0 && [...excluded].every((id) => !view.has(id))
   const overlay: OccupancyView = {
     overlapping(range) {
       const found = view.overlapping(range).filter((p) => !excluded.has(p.id))
@@ -91,13 +120,22 @@ export function overlayView(
       for (const p of added) if (attendsAny(p, emails)) found.push(p)
       return found
     },
+    has: (id) => (!excluded.has(id) && view.has(id)) || added.some((p) => p.id === id),
     record: (id) => (excluded.has(id) ? undefined : view.record(id)),
     get size() {
-      return view.size - [...excluded].filter((id) => view.record(id) !== undefined).length + added.length
+      return view.size - [...excluded].filter((id) => view.has(id)).length + added.length
     },
   }
+  const withChanges = view.earliestSlotWith?.bind(view)
   const fast = view.earliestSlot?.bind(view)
-  if (unchanged && fast) overlay.earliestSlot = fast
+  if (withChanges) {
+    overlay.earliestSlotWith = (query, moreExcluded, moreAdded) =>
+      withChanges(query, new Set([...excluded, ...moreExcluded]), [
+        ...added.filter((p) => !moreExcluded.has(p.id)),
+        ...moreAdded,
+      ])
+    overlay.earliestSlot = (query) => withChanges(query, excluded, added)
+  } else if (unchanged && fast) overlay.earliestSlot = fast
   return overlay
 }
 

@@ -12,7 +12,11 @@ export interface CalendarSnapshot {
   revision: number
   /** The instant the snapshot is complete from: every stored-`scheduled` event that ends after it. */
   from: Instant
-  events: EventRecord[]
+  /**
+   * Those events' placements (id, time, placement, attendees), by start then id: all the planner reads of
+   * an occupying event on every job. The calendar keeps these very objects.
+   */
+  events: PlacedEvent[]
   /** Every registered busy time of the calendar, per lower-cased email. */
   busy: ReadonlyMap<string, Interval[]>
 }
@@ -20,24 +24,22 @@ export interface CalendarSnapshot {
 /** How far ahead of the horizon the free-gap index is built, so it grows once a week, not once a job. */
 const GAP_MARGIN_MS = 7 * DAY_MS
 
-/**
- * An occupying event as held in memory: its record as JSON text (a third of the memory of the object
- * graph; parsed only when a plan moves the event) and the little the planner reads on every job.
- */
-interface Entry {
-  json: string
-  placed: PlacedEvent
-}
-
 /** Shared by every event without attendees. */
 const NO_ATTENDEES: readonly never[] = Object.freeze([])
 
+const NO_RECORDS: ReadonlyMap<string, EventRecord | null> = new Map()
+
 /**
  * The placement worker's calendar, held in memory: the settings, the occupying (stored-`scheduled`)
- * events in an interval treap and a free-gap index, and the attendees' busy times. It is loaded once from
- * a store snapshot and kept current by the plans the worker applies (`apply`), so planning a job reads
- * nothing from the store. It is an `OccupancyView`: `planJob` plans against it directly, and auto
- * placements take their slot from the free-gap index in O(log n).
+ * events' placements in an interval treap and a free-gap index, and the attendees' busy times. It is
+ * loaded once from a store snapshot and kept current by the plans the worker applies (`apply`), so
+ * planning a job reads nothing from the store. It is an `OccupancyView`: `planJob` plans against it
+ * directly, and auto placements take their slot from the free-gap index in O(log n) — also for an event
+ * that moves (an update) and for the events a fixed event displaces (`earliestSlotWith`).
+ *
+ * It keeps no event records (titles, descriptions… are not needed to place): a plan that needs the
+ * records of displaced events gets them from the caller (`plan`'s `records`), or throws
+ * `RecordsNeededError` naming them.
  *
  * It knows the calendar from `from` on: a plan that depends on earlier times (`covers` false) must be
  * made from the store instead.
@@ -48,10 +50,12 @@ export class PlacementCalendar implements OccupancyView {
   readonly from: Instant
   /** The store revision this calendar reflects: the snapshot's, then each commit's. */
   revision: number
-  private readonly entries = new Map<string, Entry>()
+  private readonly placements = new Map<string, PlacedEvent>()
   private readonly timeline = new IntervalTreap<PlacedEvent>(0x7a11)
   private readonly byEmail = new Map<string, Set<string>>()
   private readonly gaps: FreeGapIndex
+  /** The records `plan` was given, while it plans. */
+  private records: ReadonlyMap<string, EventRecord | null> = NO_RECORDS
 
   /** Builds the calendar of `snapshot`; `now` starts the free-gap index's domain. */
   constructor(snapshot: CalendarSnapshot, now: Instant) {
@@ -60,7 +64,7 @@ export class PlacementCalendar implements OccupancyView {
     this.from = snapshot.from
     this.revision = snapshot.revision
     const start = Math.max(now, snapshot.from)
-    for (const record of snapshot.events) this.add(record)
+    for (const placed of snapshot.events) this.add(placed)
     this.gaps = new FreeGapIndex(
       this.settings,
       start,
@@ -79,6 +83,10 @@ export class PlacementCalendar implements OccupancyView {
     return range.start >= this.from
   }
 
+  has(id: string): boolean {
+    return this.placements.has(id)
+  }
+
   overlapping(range: Interval): PlacedEvent[] {
     return this.timeline.overlapping(range)
   }
@@ -88,15 +96,15 @@ export class PlacementCalendar implements OccupancyView {
     for (const email of emails) for (const id of this.byEmail.get(email) ?? []) ids.add(id)
     const found: PlacedEvent[] = []
     for (const id of ids) {
-      const entry = this.entries.get(id)
-      if (entry && attendsAny(entry.placed, emails)) found.push(entry.placed)
+      const placed = this.placements.get(id)
+      if (placed && attendsAny(placed, emails)) found.push(placed)
     }
     return found.sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   }
 
+  /** The record of an occupying event among those `plan` was given; undefined otherwise. */
   record(id: string): EventRecord | undefined {
-    const entry = this.entries.get(id)
-    return entry ? (JSON.parse(entry.json) as EventRecord) : undefined
+    return this.placements.has(id) ? (this.records.get(id) ?? undefined) : undefined
   }
 
   earliestSlot(query: GapQuery): Interval | null | undefined {
@@ -104,57 +112,108 @@ export class PlacementCalendar implements OccupancyView {
     return this.gaps.earliest(query)
   }
 
-  /** Every occupying event, by start then id (tests compare it with the store). */
-  events(): EventRecord[] {
-    return this.timeline
-      .items()
-      .map((placed) => JSON.parse((this.entries.get(placed.id) as Entry).json) as EventRecord)
+  /**
+   * The earliest slot with the events of `excluded` taken out and `added` put in, answered by the
+   * free-gap index: the changes are applied for the question and undone after it (O(log n) each).
+   */
+  earliestSlotWith(
+    query: GapQuery,
+    excluded: ReadonlySet<string>,
+    added: readonly PlacedEvent[],
+  ): Interval | null | undefined {
+    if (query.to > this.gaps.end) this.gaps.extendTo(query.to + GAP_MARGIN_MS)
+    const removed: PlacedEvent[] = []
+    const inserted: PlacedEvent[] = []
+    const take = (id: string) => {
+      const placed = this.placements.get(id)
+      if (!placed || removed.includes(placed)) return
+      this.timeline.remove(placed, id)
+      this.gaps.release(placed)
+      removed.push(placed)
+    }
+    try {
+      for (const id of excluded) take(id)
+      for (const placed of added) {
+        take(placed.id)
+        if (!(placed.end > placed.start)) continue
+        this.timeline.insert(placed, placed.id)
+        this.gaps.occupy(placed)
+        inserted.push(placed)
+      }
+      return this.gaps.earliest(query)
+    } finally {
+      for (const placed of inserted.reverse()) {
+        this.timeline.remove(placed, placed.id)
+        this.gaps.release(placed)
+      }
+      for (const placed of removed.reverse()) {
+        this.timeline.insert(placed, placed.id)
+        this.gaps.occupy(placed)
+      }
+    }
   }
 
-  /** Plans one job against this calendar (`planJob`, with this calendar's settings and busy times). */
-  plan(job: JobRecord, event: EventRecord | null, now: Instant): JobPlan {
+  /** Every occupying event's placement, by start then id (tests compare it with the store). */
+  events(): PlacedEvent[] {
+    return this.timeline.items()
+  }
+
+  /**
+   * Plans one job against this calendar (`planJob`, with this calendar's settings and busy times).
+   * `records`: the stored records the plan may need by id (at least those of the events it displaces,
+   * as of the plans applied so far); throws `RecordsNeededError` naming the ones it lacks.
+   */
+  plan(
+    job: JobRecord,
+    event: EventRecord | null,
+    now: Instant,
+    records: ReadonlyMap<string, EventRecord | null> = NO_RECORDS,
+  ): JobPlan {
     const input: JobPlanInput = { job, event, settings: this.settings, now, occupying: this, busy: this.busy }
-    return planJob(input)
+    this.records = records
+    try {
+      return planJob(input)
+    } finally {
+      this.records = NO_RECORDS
+    }
   }
 
   /** Applies a plan's event writes: the last record of each upserted event, then the deletions. */
   apply(plan: Pick<JobPlan, 'upserts' | 'deletions'>): void {
     for (const record of plan.upserts) {
       this.remove(record.id)
-      if (record.status === 'scheduled') this.add(record, true)
+      if (record.status !== 'scheduled') continue
+      const placed = placedEventOf(record)
+      if (placed) this.add(placed, true)
     }
     for (const id of plan.deletions) this.remove(id)
   }
 
-  private add(record: EventRecord, indexGaps = false): Entry | null {
-    if (record.status !== 'scheduled') return null
-    const placed = placedEventOf(record)
-    if (!placed) return null
+  private add(placed: PlacedEvent, indexGaps = false): void {
+    if (!(placed.end > placed.start)) return
     if (placed.attendees.length === 0) placed.attendees = NO_ATTENDEES
-    const entry = { json: JSON.stringify(record), placed }
-    this.entries.set(record.id, entry)
-    this.timeline.insert(placed, record.id)
-    for (const attendee of record.attendees) {
+    this.placements.set(placed.id, placed)
+    this.timeline.insert(placed, placed.id)
+    for (const attendee of placed.attendees) {
       const email = attendee.email.toLowerCase()
       const ids = this.byEmail.get(email) ?? new Set<string>()
-      ids.add(record.id)
+      ids.add(placed.id)
       this.byEmail.set(email, ids)
     }
     if (indexGaps) this.gaps.occupy(placed)
-    return entry
   }
 
   private remove(id: string): void {
-    const entry = this.entries.get(id)
-    if (!entry) return
-    this.entries.delete(id)
-    this.timeline.remove(entry.placed, id)
-    for (const attendee of entry.placed.attendees) {
+    const placed = this.placements.get(id)
+    if (!placed) return
+    this.placements.delete(id)
+    this.timeline.remove(placed, id)
+    for (const attendee of placed.attendees) {
       const email = attendee.email.toLowerCase()
       const ids = this.byEmail.get(email)
       ids?.delete(id)
       if (ids?.size === 0) this.byEmail.delete(email)
     }
-    this.gaps.release(entry.placed)
+    this.gaps.release(placed)
   }
 }

@@ -1,8 +1,22 @@
 import { DAY_MS, isWithinWorkingHours, MINUTE_MS, overlapsBlackout } from './calendar-policy.js'
 import { gapQueryOf } from './free-gap-index.js'
 import { createIntervalIndex, overlaps } from './interval-index.js'
-import { listView, type OccupancyView, overlayView, type PlacedEvent, viewIndex } from './occupancy-view.js'
-import { findSlot, isFeasibleStart, nearestSlots, type SlotQuery } from './slot-finder.js'
+import {
+  listView,
+  type OccupancyView,
+  overlayView,
+  type PlacedEvent,
+  RecordsNeededError,
+  viewIndex,
+} from './occupancy-view.js'
+import {
+  type EarliestSlot,
+  findSlot,
+  isFeasibleStart,
+  nearestSlots,
+  noSlotFailure,
+  type SlotQuery,
+} from './slot-finder.js'
 import { clampToSupportedRange } from './supported-range.js'
 import type { Attendee, CalendarSettings, EventRecord, Failure, Instant, Interval } from './types.js'
 
@@ -92,11 +106,22 @@ function autoQuery(
   }
 }
 
-/** The earliest feasible slot of an auto query: the view's free-gap index when it has one, else `findSlot`. */
+/**
+ * The earliest feasible slot of an auto query: the view's free-gap index when it has one (also when there
+ * is none: the failure is built from it, the alternatives after the window too), else `findSlot`.
+ */
 function earliestSlot(query: SlotQuery, others: OccupancyView): ReturnType<typeof findSlot> {
   const fast = others.earliestSlot?.(gapQueryOf(query))
   if (fast) return { ok: true, slot: fast }
+  if (fast === null) return { ok: false, failure: noSlotFailure(query, earliestOf(query, others)) }
   return findSlot(query)
+}
+
+/** The view's free-gap index as `nearestSlots` asks it: the query's rules with its window lifted. */
+function earliestOf(query: SlotQuery, others: OccupancyView): EarliestSlot | undefined {
+  const index = others.earliestSlot?.bind(others)
+  if (!index) return undefined
+  return (from, to) => index({ from, to, durationMinutes: query.durationMinutes, busy: query.busy })
 }
 
 function byStartThenId(a: PlacedEvent, b: PlacedEvent): number {
@@ -164,7 +189,7 @@ export function planPlacement(input: PlanInput): PlanOutput {
         failure: {
           code: 'CONFLICT',
           message: `${iso(slot.start)}–${iso(slot.end)} overlaps the fixed event ${clash.id} (${iso(clash.start)}–${iso(clash.end)})`,
-          alternatives: nearestSlots(query, slot),
+          alternatives: nearestSlots(query, slot, undefined, earliestOf(query, others)),
         },
       },
       displaced: [],
@@ -178,6 +203,11 @@ export function planPlacement(input: PlanInput): PlanOutput {
     .filter((other) => other.placement !== 'fixed')
     .sort(byStartThenId)
   const moving = new Set(toMove.map((other) => other.id))
+  // The displaced events' records (duration, window, attendees): all asked for at once, so a view that
+  // holds only placements (the in-memory calendar) makes its caller load them in one read.
+  const records = toMove.map((other) => others.record(other.id))
+  const missing = toMove.filter((_, i) => records[i] === undefined).map((other) => other.id)
+  if (missing.length > 0) throw new RecordsNeededError(missing)
   const placedEvent: PlacedEvent = {
     id: event.id,
     start: slot.start,
@@ -190,10 +220,11 @@ export function planPlacement(input: PlanInput): PlanOutput {
   const currentView = (): OccupancyView => overlayView(others, moving, currentAdded)
 
   const displaced: PlannedDisplacement[] = []
-  for (const next of toMove) {
-    const record = others.record(next.id) as EventRecord
+  for (const [i, next] of toMove.entries()) {
+    const record = records[i] as EventRecord
     const from = { start: next.start, end: next.end }
-    const found = findSlot(autoQuery(input, record, currentView()))
+    const view = currentView()
+    const found = earliestSlot(autoQuery(input, record, view), view)
     if (found.ok) {
       const to = { ...next, start: found.slot.start, end: found.slot.end }
       currentAdded.push(to)

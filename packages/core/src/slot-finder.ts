@@ -157,7 +157,12 @@ function distance(slot: Interval, target: Interval): number {
  * walk; those before it from one-day chunks walked backwards from it, so neither side scans the horizon
  * unless it has to.
  */
-export function nearestSlots(q: SlotQuery, target: Interval, count = ALTERNATIVES_COUNT): Interval[] {
+export function nearestSlots(
+  q: SlotQuery,
+  target: Interval,
+  count = ALTERNATIVES_COUNT,
+  earliest?: EarliestSlot,
+): Interval[] {
   const search = prepare(q)
   const relaxed = { start: search.earliest, end: search.horizonEnd }
   if (count <= 0) return []
@@ -166,16 +171,16 @@ export function nearestSlots(q: SlotQuery, target: Interval, count = ALTERNATIVE
   // backward from there, so each side's first `count` slots are its nearest.
   const center =
     target.end === Number.POSITIVE_INFINITY ? target.start : (target.start + target.end - search.duration) / 2
-  const after: Interval[] = []
-  walk(
-    search,
-    { start: Math.max(relaxed.start, center), end: relaxed.end },
-    Number.POSITIVE_INFINITY,
-    (slot) => {
-      after.push(slot)
-      return after.length < count
-    },
-  )
+  const afterBounds = { start: Math.max(relaxed.start, center), end: relaxed.end }
+  let after: Interval[] | null = earliest ? slotsFrom(earliest, afterBounds, count) : null
+  if (after === null) {
+    const walked: Interval[] = []
+    walk(search, afterBounds, Number.POSITIVE_INFINITY, (slot) => {
+      walked.push(slot)
+      return walked.length < count
+    })
+    after = walked
+  }
 
   let before: Interval[] = []
   let chunkEnd = Math.min(center, relaxed.end)
@@ -196,6 +201,27 @@ export function nearestSlots(q: SlotQuery, target: Interval, count = ALTERNATIVE
   const candidates = [...before.reverse(), ...after]
   candidates.sort((a, b) => distance(a, target) - distance(b, target) || a.start - b.start)
   return candidates.slice(0, count).sort((a, b) => a.start - b.start)
+}
+
+/**
+ * The earliest feasible slot of a query's rules (its duration, busy times, the calendar's occupied time)
+ * starting at or after `from` and ending by `to`, from an index that answers it without walking (the
+ * free-gap index): null when there is none, undefined when the index cannot tell.
+ */
+export type EarliestSlot = (from: Instant, to: Instant) => Interval | null | undefined
+
+/** The first `count` feasible slots of `bounds` from `earliest`, or null when it cannot tell. */
+function slotsFrom(earliest: EarliestSlot, bounds: Interval, count: number): Interval[] | null {
+  const slots: Interval[] = []
+  let from = bounds.start
+  while (slots.length < count) {
+    const slot = earliest(from, bounds.end)
+    if (slot === undefined) return null
+    if (slot === null) break
+    slots.push(slot)
+    from = slot.start + 1
+  }
+  return slots
 }
 
 function iso(instant: Instant): string {
@@ -232,35 +258,38 @@ function describeWindow(settings: CalendarSettings, window: PlacementWindow): st
  */
 export function findSlot(q: SlotQuery): SlotResult {
   const search = prepare(q)
-  const minutes = q.durationMinutes
-  if (isBeyondHorizon(q, search)) {
-    const where = q.window?.kind === 'date' ? `on ${q.window.date}` : `starting ${iso(search.window.start)}`
-    return {
-      ok: false,
-      failure: {
-        code: 'OUTSIDE_HORIZON',
-        message: `The window ${where} lies beyond the scheduling horizon (${q.settings.horizonDays} days, until ${iso(search.horizonEnd)})`,
-        alternatives: nearestSlots(q, search.window),
-      },
-    }
-  }
-
+  if (isBeyondHorizon(q, search)) return { ok: false, failure: noSlotFailure(q) }
   const found: Interval[] = []
   walk(search, searchBounds(search), Number.POSITIVE_INFINITY, (slot) => {
     found.push(slot)
     return false
   })
   if (found[0]) return { ok: true, slot: found[0] }
+  return { ok: false, failure: noSlotFailure(q) }
+}
 
+/**
+ * The failure `findSlot` answers for a query without a feasible slot, for a caller that knows already
+ * that there is none (the free-gap index answered null): `OUTSIDE_HORIZON` or `NO_SLOT_AVAILABLE`, with
+ * the alternatives `nearestSlots` finds (after the window from `earliest` when given, instead of a walk).
+ * An unbounded window has no alternatives, so its failure costs nothing to build.
+ */
+export function noSlotFailure(q: SlotQuery, earliest?: EarliestSlot): Failure {
+  const search = prepare(q)
+  if (isBeyondHorizon(q, search)) {
+    const where = q.window?.kind === 'date' ? `on ${q.window.date}` : `starting ${iso(search.window.start)}`
+    return {
+      code: 'OUTSIDE_HORIZON',
+      message: `The window ${where} lies beyond the scheduling horizon (${q.settings.horizonDays} days, until ${iso(search.horizonEnd)})`,
+      alternatives: nearestSlots(q, search.window, ALTERNATIVES_COUNT, earliest),
+    }
+  }
   const unbounded = search.window.start <= search.earliest && search.window.end >= search.horizonEnd
   const attendees = q.busy.size > 0 ? ' with the required attendees free' : ''
   return {
-    ok: false,
-    failure: {
-      code: 'NO_SLOT_AVAILABLE',
-      message: `No free ${minutes}-minute slot ${describeWindow(q.settings, q.window)} within working hours${attendees}`,
-      alternatives: unbounded ? [] : nearestSlots(q, search.window),
-    },
+    code: 'NO_SLOT_AVAILABLE',
+    message: `No free ${q.durationMinutes}-minute slot ${describeWindow(q.settings, q.window)} within working hours${attendees}`,
+    alternatives: unbounded ? [] : nearestSlots(q, search.window, ALTERNATIVES_COUNT, earliest),
   }
 }
 

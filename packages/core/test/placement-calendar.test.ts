@@ -8,6 +8,7 @@ import {
   type JobPayload,
   type JobRecord,
   PlacementCalendar,
+  placedEventOf,
   planJob,
   WEEKDAYS,
 } from '../src/index.js'
@@ -192,7 +193,7 @@ t.test('plans made against the in-memory calendar equal plans made from the stor
           occupying: [...stored.values()].filter((e) => e.status === 'scheduled'),
           busy,
         })
-        const fromCalendar = calendar.plan(job, event, now)
+        const fromCalendar = calendar.plan(job, event, now, stored)
         if (JSON.stringify(fromCalendar) !== JSON.stringify(fromList)) {
           throw new Error(`step ${index}: ${JSON.stringify(fromCalendar)} != ${JSON.stringify(fromList)}`)
         }
@@ -203,6 +204,7 @@ t.test('plans made against the in-memory calendar equal plans made from the stor
         const expected = [...stored.values()]
           .filter((e) => e.status === 'scheduled')
           .sort((a, b) => (a.start as number) - (b.start as number) || (a.id < b.id ? -1 : 1))
+          .map(placedEventOf)
         if (JSON.stringify(calendar.events()) !== JSON.stringify(expected))
           throw new Error(`step ${index}: calendars differ`)
       })

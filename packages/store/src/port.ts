@@ -122,12 +122,20 @@ export interface PlacementPort {
   applyPlans(batch: PlanBatch): Promise<{ revision: number }>
   /**
    * What the placement worker plans against, read in one consistent snapshot: the settings, the
-   * calendar's revision, every stored-`scheduled` event that ends after `from`, every registered busy
-   * time. Null when the calendar has no settings.
+   * calendar's revision, the placement (id, time, placement, attendees) of every stored-`scheduled` event
+   * that ends after `from` by start then id, every registered busy time. Null when the calendar has no
+   * settings.
    */
   loadCalendar(calendarId: string, from: Instant): Promise<CalendarSnapshot | null>
-  /** The jobs of `jobIds` and their events (those that exist), in one read; unknown ids are left out. */
-  loadJobs(calendarId: string, jobIds: string[]): Promise<{ jobs: JobRecord[]; events: EventRecord[] }>
+  /**
+   * The jobs of `jobIds` and the events of those jobs and of `eventIds` (those that exist), in one read;
+   * unknown ids are left out.
+   */
+  loadJobs(
+    calendarId: string,
+    jobIds: string[],
+    eventIds?: string[],
+  ): Promise<{ jobs: JobRecord[]; events: EventRecord[] }>
   /**
    * Finishes a job as failed for good (out of retries, or unrecoverable), in one transaction with what that
    * means for its event (core's `planJobFailure`): an event still `pending` becomes `failed` with the failure

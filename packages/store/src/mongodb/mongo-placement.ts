@@ -1,4 +1,10 @@
-import { type CalendarSnapshot, type EventRecord, type Interval, planJobFailure } from '@scheduler/core'
+import {
+  type CalendarSnapshot,
+  type EventRecord,
+  type Interval,
+  type PlacedEvent,
+  planJobFailure,
+} from '@scheduler/core'
 import {
   type EventPort,
   type PlacementPort,
@@ -26,6 +32,9 @@ import type { EventWrite } from './mongo-event-changes.js'
  * The placement aggregate on MongoDB: what the worker plans against and the plans it applies. `failJob`
  * reads the job and its event through `reads` and applies its plan as `applyPlan` does.
  */
+/** Shared by every loaded event without attendees. */
+const NO_ATTENDEES: readonly never[] = Object.freeze([])
+
 export function makeMongoPlacement(
   context: MongoContext,
   reads: Pick<EventPort, 'getJob' | 'getEvent'>,
@@ -45,10 +54,29 @@ export function makeMongoPlacement(
           const calendar = await calendars.findOne({ _id: calendarId }, { session })
           if (calendar === null) return null
           const revision = await revisions.findOne({ _id: calendarId }, { session })
-          const documents = await events
-            .find({ calendarId, status: 'scheduled', end: { $gt: toDate(from) } }, { session })
+          // Only what placement reads, streamed: the calendar keeps these placements, not the documents.
+          const placements: PlacedEvent[] = []
+          const cursor = events
+            .find(
+              { calendarId, status: 'scheduled', end: { $gt: toDate(from) } },
+              { session, projection: { _id: 1, start: 1, end: 1, placement: 1, attendees: 1 } },
+            )
             .sort({ start: 1, _id: 1 })
-            .toArray()
+          for await (const document of cursor) {
+            if (document.start === null || document.end === null) continue
+            placements.push({
+              id: document._id.id,
+              start: document.start.getTime(),
+              end: document.end.getTime(),
+              placement: document.placement,
+              attendees:
+                document.attendees.length === 0
+                  ? NO_ATTENDEES
+                  : document.attendees.map(({ email, name, required }) =>
+                      typeof name === 'string' ? { email, name, required } : { email, required },
+                    ),
+            })
+          }
           const busyDocuments = await busy
             .find({ calendarId }, { session })
             .sort({ email: 1, start: 1, end: 1 })
@@ -63,23 +91,24 @@ export function makeMongoPlacement(
             settings: calendarFromDocument(calendar),
             revision: revision?.placementRevision ?? 0,
             from,
-            events: documents.map(eventFromDocument),
+            events: placements,
             busy: busyByEmail,
           }
         })
       }),
 
-    loadJobs: (calendarId, jobIds) =>
+    loadJobs: (calendarId, jobIds, eventIds = []) =>
       guarded(async () => {
-        if (jobIds.length === 0) return { jobs: [], events: [] }
-        const jobDocuments = await jobs
-          .find({ _id: { $in: jobIds.map((id) => recordKey(calendarId, id)) } })
-          .toArray()
+        const jobDocuments =
+          jobIds.length === 0
+            ? []
+            : await jobs.find({ _id: { $in: jobIds.map((id) => recordKey(calendarId, id)) } }).toArray()
         const byId = new Map(jobDocuments.map((document) => [document._id.id, jobFromDocument(document)]))
         const found = jobIds.flatMap((id) => byId.get(id) ?? [])
-        const eventIds = [...new Set(found.map((job) => job.eventId))]
+        const wanted = [...new Set([...found.map((job) => job.eventId), ...eventIds])]
+        if (wanted.length === 0) return { jobs: found, events: [] }
         const eventDocuments = await events
-          .find({ _id: { $in: eventIds.map((id) => recordKey(calendarId, id)) } })
+          .find({ _id: { $in: wanted.map((id) => recordKey(calendarId, id)) } })
           .toArray()
         return { jobs: found, events: eventDocuments.map(eventFromDocument) }
       }),

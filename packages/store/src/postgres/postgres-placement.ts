@@ -1,8 +1,10 @@
 import {
+  type Attendee,
   type CalendarSnapshot,
-  type EventRecord,
   type Interval,
   type JobPlan,
+  type PlacedEvent,
+  type Placement,
   planJobFailure,
 } from '@scheduler/core'
 import type pg from 'pg'
@@ -23,6 +25,7 @@ import {
   eventFromRow,
   eventToRow,
   type IntervalRow,
+  insertColumns,
   insertRows,
   intervalFromRow,
   type JobRow,
@@ -84,17 +87,25 @@ export function makePostgresPlacement(context: PostgresContext): PlacementPort {
         )
         const row = calendar.rows[0]
         if (row === undefined) return null
-        // In pages, so that only one page of driver rows is held at a time next to the records.
-        const events: EventRecord[] = []
-        for (let after: EventRow | undefined; ; ) {
-          const page = await client.query<EventRow>(
-            `SELECT * FROM events WHERE calendar_id = $1 AND status = 'scheduled' AND end_at > $2
-               AND ($3::timestamptz IS NULL OR (start_at, id) > ($3::timestamptz, $4::text))
-             ORDER BY start_at, id LIMIT ${SNAPSHOT_PAGE}`,
-            [calendarId, toTimestamp(from), after?.start_at ?? null, after?.id ?? null],
-          )
-          for (const event of page.rows) events.push(eventFromRow(event))
-          after = page.rows.at(-1)
+        // Only what placement reads (no titles, descriptions…), times as epoch ms numbers, no attendee
+        // list where there is none, through a cursor: one scan, and one page of driver rows held at a time
+        // next to the placements the calendar keeps.
+        await client.query({
+          text: `DECLARE placements NO SCROLL CURSOR FOR
+             SELECT id, (extract(epoch FROM start_at) * 1000)::float8, (extract(epoch FROM end_at) * 1000)::float8,
+               placement, CASE WHEN attendees = '[]'::jsonb THEN NULL ELSE attendees END
+             FROM events WHERE calendar_id = $1 AND status = 'scheduled' AND end_at > $2
+             ORDER BY start_at, id`,
+          values: [calendarId, toTimestamp(from)],
+        })
+        const events: PlacedEvent[] = []
+        for (;;) {
+          const page = await client.query<PlacementRow>({
+            text: `FETCH ${SNAPSHOT_PAGE} FROM placements`,
+            rowMode: 'array',
+          })
+          for (const [id, start, end, placement, attendees] of page.rows)
+            events.push({ id, start, end, placement, attendees: attendees ?? NO_ATTENDEES })
           if (page.rows.length < SNAPSHOT_PAGE) break
         }
         const busyRows = await client.query<IntervalRow & { email: string }>(
@@ -118,18 +129,21 @@ export function makePostgresPlacement(context: PostgresContext): PlacementPort {
       })
     },
 
-    async loadJobs(calendarId, jobIds) {
-      if (jobIds.length === 0) return { jobs: [], events: [] }
-      const jobRows = await query<JobRow>(
-        'SELECT * FROM jobs WHERE calendar_id = $1 AND id = ANY($2::text[])',
-        [calendarId, jobIds],
-      )
+    async loadJobs(calendarId, jobIds, eventIds = []) {
+      const jobRows =
+        jobIds.length === 0
+          ? []
+          : await query<JobRow>('SELECT * FROM jobs WHERE calendar_id = $1 AND id = ANY($2::text[])', [
+              calendarId,
+              jobIds,
+            ])
       const byId = new Map(jobRows.map((row) => [row.id, jobFromRow(row)]))
       const jobs = jobIds.flatMap((id) => byId.get(id) ?? [])
-      const eventIds = [...new Set(jobs.map((job) => job.eventId))]
+      const wanted = [...new Set([...jobs.map((job) => job.eventId), ...eventIds])]
+      if (wanted.length === 0) return { jobs, events: [] }
       const eventRows = await query<EventRow>(
         'SELECT * FROM events WHERE calendar_id = $1 AND id = ANY($2::text[])',
-        [calendarId, eventIds],
+        [calendarId, wanted],
       )
       return { jobs, events: eventRows.map(eventFromRow) }
     },
@@ -219,7 +233,7 @@ async function writePlans(client: pg.PoolClient, batch: PlanBatch): Promise<{ re
   }
   const upserts = [...final.values()].flatMap((event) => (event === null ? [] : [event]))
   const deletions = [...final.entries()].flatMap(([id, event]) => (event === null ? [id] : []))
-  await insertRows(
+  await insertColumns(
     client,
     EVENTS,
     upserts.map(eventToRow),
@@ -245,7 +259,7 @@ async function writePlans(client: pg.PoolClient, batch: PlanBatch): Promise<{ re
       plans.map((plan) => toTimestamp(plan.job.finishedAt)),
     ],
   )
-  await insertRows(
+  await insertColumns(
     client,
     MESSAGES,
     plans.flatMap((plan) => plan.messages.map(messageToRow)),
@@ -296,3 +310,9 @@ async function writePlan(client: pg.PoolClient, plan: StorePlan): Promise<void> 
   // A plan from outside the worker's batches (or another worker): the worker's calendar must reload.
   await bumpRevision(client, calendarId)
 }
+
+/** An occupying event as `loadCalendar` reads it: id, start and end (epoch ms), placement, attendees. */
+type PlacementRow = [string, number, number, Placement, Attendee[] | null]
+
+/** Shared by every loaded event without attendees. */
+const NO_ATTENDEES: readonly never[] = Object.freeze([])

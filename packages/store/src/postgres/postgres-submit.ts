@@ -2,6 +2,7 @@ import type pg from 'pg'
 import { type IdempotencyRecord, type Store, StoreUnavailableError, type Submission } from '../port.js'
 import { mapError } from './connection.js'
 import {
+  columnType,
   EVENTS,
   eventToRow,
   type IdempotencyRow,
@@ -23,42 +24,11 @@ type SubmitResult = Awaited<ReturnType<Store['submit']>>
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
 
 // Parameters inside `INSERT … SELECT` carry no column type: each is cast to its column's type.
-const COLUMN_TYPES: Record<string, string> = {
-  calendar_id: 'text',
-  id: 'text',
-  title: 'text',
-  description: 'text',
-  location: 'text',
-  attendees: 'jsonb',
-  duration_minutes: 'integer',
-  placement: 'text',
-  placement_window: 'jsonb',
-  requested_start: 'timestamptz',
-  start_at: 'timestamptz',
-  end_at: 'timestamptz',
-  status: 'text',
-  failure: 'jsonb',
-  attendee_conflicts: 'jsonb',
-  outside_working_hours: 'boolean',
-  version: 'integer',
-  sequence: 'integer',
-  created_at: 'timestamptz',
-  updated_at: 'timestamptz',
-  type: 'text',
-  event_id: 'text',
-  state: 'text',
-  payload: 'jsonb',
-  outcome: 'jsonb',
-  error: 'jsonb',
-  finished_at: 'timestamptz',
-}
 
 function typedParameters(columns: readonly string[], offset: number): string {
   return columns
     .map((column, i) => {
-      const type = COLUMN_TYPES[column]
-      if (type === undefined) throw new Error(`postgres-submit: no type for column ${column}`)
-      return `$${offset + i + 1}::${type}`
+      return `$${offset + i + 1}::${columnType(column)}`
     })
     .join(', ')
 }
@@ -201,7 +171,7 @@ function recordType(type: string): string {
 
 function castedColumns(prefix: string, columns: readonly string[]): string {
   return columns
-    .map((column) => `${prefix}${column}${COLUMN_TYPES[column] === 'jsonb' ? '::jsonb' : ''}`)
+    .map((column) => `${prefix}${column}${columnType(column) === 'jsonb' ? '::jsonb' : ''}`)
     .join(', ')
 }
 
@@ -214,8 +184,8 @@ const GROUP_STATEMENT = `WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
     n integer, calendar_id text, has_event boolean, key text, request_hash text, response text,
     key_created_at timestamptz,
-    ${EVENT_COLUMNS.map((c) => `e_${c} ${recordType(COLUMN_TYPES[c] as string)}`).join(', ')},
-    ${JOB_COLUMNS.map((c) => `j_${c} ${recordType(COLUMN_TYPES[c] as string)}`).join(', ')})
+    ${EVENT_COLUMNS.map((c) => `e_${c} ${recordType(columnType(c))}`).join(', ')},
+    ${JOB_COLUMNS.map((c) => `j_${c} ${recordType(columnType(c))}`).join(', ')})
 ),
 claim AS (
   INSERT INTO idempotency_keys (calendar_id, key, request_hash, response, created_at)
