@@ -74,6 +74,9 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
   app.addHook('onRequest', checkRequestHead)
   app.server.on('checkExpectation', expectationFailed)
 
+  // First: a route keeps the error handler in force where it is declared, and the swagger plugin declares
+  // `/openapi.json` and `/docs` (a 414 there was Fastify's own JSON, found by the contract fuzzer)
+  await app.register(errorHandlerPlugin)
   await app.register(envPlugin, options)
   await app.register(redisPlugin)
   await app.register(storePlugin)
@@ -82,7 +85,6 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
   await app.register(rateLimitPlugin)
 
   await app.register(securityHeadersPlugin)
-  await app.register(errorHandlerPlugin)
   await app.register(authPlugin)
   await app.register(metricsPlugin)
   await app.register(idempotencyPlugin)
