@@ -146,6 +146,7 @@ export async function fuzzContract(app: FuzzTarget, options: FuzzOptions): Promi
 
   /** A fresh event (with its job), attachment, webhook and feed token, so that ids name live resources. */
   const replenish = async () => {
+    const before = await store.digest()
     const created = await send({
       method: 'POST',
       url: '/v1/events',
@@ -171,6 +172,9 @@ export async function fuzzContract(app: FuzzTarget, options: FuzzOptions): Promi
       const answer = await send({ method: 'POST', url, headers: auth, payload })
       if (answer.statusCode < 300) harvest(pools, JSON.parse(answer.body))
     }
+    // The fixtures are writes: a digest that did not see them would not see a 4xx's either
+    if ((await store.digest()) === before)
+      throw new Error('the store digest did not change when fixtures were created')
   }
 
   const resolveValue = (value: Value): string => {

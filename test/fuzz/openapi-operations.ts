@@ -22,7 +22,7 @@ export interface Operation {
   /** Documented statuses, each with its media types; the schema is a JSON pointer into the document. */
   responses: Map<number, Record<string, string | null>>
   /** Documented response headers per status (lower-case names), with their dereferenced schemas. */
-  responseHeaders: Map<number, Record<string, Schema>>
+  responseHeaders: Map<number, Record<string, { schema: Schema; required: boolean }>>
   secured: boolean
 }
 
@@ -79,7 +79,7 @@ export function operationsOf(document: Json): Operation[] {
       }))
       const body = operation.requestBody ? (dereference(document, operation.requestBody) as Json) : null
       const responses = new Map<number, Record<string, string | null>>()
-      const responseHeaders = new Map<number, Record<string, Schema>>()
+      const responseHeaders = new Map<number, Record<string, { schema: Schema; required: boolean }>>()
       for (const [status, response] of Object.entries((operation.responses ?? {}) as Json)) {
         const headers = dereference(document, (response as Json).headers ?? {}) as Record<string, Json>
         responseHeaders.set(
@@ -87,7 +87,7 @@ export function operationsOf(document: Json): Operation[] {
           Object.fromEntries(
             Object.entries(headers).map(([name, header]) => [
               name.toLowerCase(),
-              (header.schema ?? {}) as Schema,
+              { schema: (header.schema ?? {}) as Schema, required: header.required === true },
             ]),
           ),
         )
