@@ -31,6 +31,8 @@ export interface FuzzOptions {
   storeUrl: string
   tokens: Tokens
   log?: (line: string) => void
+  /** Only these operations (by `operationId`), e.g. to replay a failure; the runs per operation stay the same. */
+  only?: string[]
 }
 
 export interface Failure {
@@ -237,6 +239,7 @@ export async function fuzzContract(app: FuzzTarget, options: FuzzOptions): Promi
   const perOperation = Math.max(1, Math.ceil(options.runs / operations.length))
   try {
     for (const operation of operations) {
+      if (options.only !== undefined && !options.only.includes(operation.operationId)) continue
       await replenish()
       const seed = hashSeed(options.seed, operation.operationId)
       const statuses = new Map<number, number>()
@@ -296,6 +299,8 @@ export async function fuzzContract(app: FuzzTarget, options: FuzzOptions): Promi
             : lastRequest,
         })
       }
+      const failure = report.failures.at(-1)
+      if (failure?.operationId === operation.operationId) log(formatFailure(failure))
       const counts = [...statuses.entries()]
         .sort(([a], [b]) => a - b)
         .map(([status, count]) => `${status}×${count}`)

@@ -390,12 +390,14 @@ export function mutate(value: unknown, mutations: Mutation[]): unknown {
     const objects: Json[] = []
     collectObjects(copy, objects)
     const target = objects[pick % Math.max(1, objects.length)]
-    if (target === undefined) return replacement
+    // A copy: fast-check's constants are shared, and a later mutation may write into what this one inserts
+    const inserted = structuredClone(replacement)
+    if (target === undefined) return inserted
     const keys = Object.keys(target)
     const key = keys[pick % Math.max(1, keys.length)]
-    if (op === 'add' || key === undefined) target[`fuzz${pick % 7}`] = replacement
+    if (op === 'add' || key === undefined) target[`fuzz${pick % 7}`] = inserted
     else if (op === 'drop') delete target[key]
-    else target[key] = replacement
+    else target[key] = inserted
   }
   return copy
 }

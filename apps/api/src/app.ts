@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { BadRequestProblem, UriTooLongProblem } from './errors.js'
 import { expectationFailed, MAX_URL_LENGTH } from './framework-errors.js'
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js'
 import adminSessionPlugin from './plugins/app/admin-session.js'
 import authPlugin from './plugins/app/auth.js'
 import errorHandlerPlugin from './plugins/app/error-handler.js'
@@ -61,7 +62,11 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
     if (body === '') done(null, undefined)
-    else parseJson(request, body as string, done)
+    else if (nestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
+      done(
+        new BadRequestProblem(`The JSON body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`),
+      )
+    } else parseJson(request, body as string, done)
   })
   // An empty body is no body, whatever type it declares (even an empty or malformed one): its Content-Type
   // is dropped before parsing, so `POST …/cancel` and `DELETE` (which take none) work with any or none
