@@ -85,11 +85,13 @@ export function makeAnswerChecks(document: Json) {
       if (answer.body.length > 0) faults.push(`a ${status} with a body where none is documented`)
       return faults
     }
-    if (!(mediaType in documented)) {
+    // The most specific documented media type or range (`text/*`, `*/*`) the answer's type falls in
+    const range = [mediaType, `${mediaType.split('/')[0]}/*`, '*/*'].find((type) => type in documented)
+    if (range === undefined) {
       faults.push(`a ${status} as ${contentType || 'no content type'}, documented: ${mediaTypes.join(', ')}`)
       return faults
     }
-    const pointer = documented[mediaType]
+    const pointer = documented[range]
     if (pointer === null || pointer === undefined || !mediaType.endsWith('json')) return faults
     let body: unknown
     try {

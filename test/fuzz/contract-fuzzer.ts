@@ -58,6 +58,12 @@ export interface FuzzReport {
 
 type Pools = Record<PoolName, string[]>
 
+const HANDED_OUT: Record<string, PoolName> = {
+  nextCursor: 'cursor',
+  syncToken: 'syncToken',
+  token: 'feedSecret',
+}
+
 const ID_POOLS: [prefix: string, pool: PoolName][] = [
   ['evt_', 'event'],
   ['job_', 'job'],
@@ -71,7 +77,13 @@ function harvest(pools: Pools, body: unknown): void {
   if (Array.isArray(body)) for (const item of body) harvest(pools, item)
   else if (body !== null && typeof body === 'object') {
     for (const [key, value] of Object.entries(body)) {
-      if (key === 'id' && typeof value === 'string') {
+      const handedOut = HANDED_OUT[key]
+      if (handedOut !== undefined && typeof value === 'string') {
+        const pool = pools[handedOut]
+        pool.push(value)
+        // The latest few: older cursors and tokens are as good, a long list only slows the run
+        if (pool.length > 50) pool.shift()
+      } else if (key === 'id' && typeof value === 'string') {
         const pool = ID_POOLS.find(([prefix]) => value.startsWith(prefix))?.[1]
         if (pool !== undefined && !pools[pool].includes(value)) pools[pool].push(value)
       } else harvest(pools, value)
@@ -86,9 +98,21 @@ function hashSeed(seed: number, text: string): number {
   return hash
 }
 
-/** The longest query part of a URL the fuzzer pads to, past the server's limit. */
-function queryString(plan: Plan): string {
-  const pairs = plan.query.map(([name, value]) => `${encodeText(name)}=${encodeText(value)}`)
+/** The `index`-th (modulo) of `pool`, or a stand-in when it is empty. */
+function pick(pools: Pools, pool: PoolName, index: number): string {
+  const values = pools[pool]
+  return values.length === 0 ? 'missing' : (values[index % values.length] ?? 'missing')
+}
+
+/** The query string of `plan`, with values the API handed out picked now, padded past the limit if asked. */
+function queryString(plan: Plan, pools: Pools): string {
+  const pooled = new Set(plan.pooledQuery.map(([name]) => name))
+  const pairs = [
+    ...plan.query
+      .filter(([name]) => !pooled.has(name))
+      .map(([name, value]) => `${encodeText(name)}=${encodeText(value)}`),
+    ...plan.pooledQuery.map(([name, pool, index]) => `${name}=${encodeText(pick(pools, pool, index))}`),
+  ]
   const parts = [...pairs, ...plan.rawQuery]
   if (plan.padding > 0) parts.push(`pad=${'p'.repeat(plan.padding)}`)
   return parts.length === 0 ? '' : `?${parts.join('&')}`
@@ -132,6 +156,16 @@ export async function fuzzContract(app: FuzzTarget, options: FuzzOptions): Promi
     webhook: [],
     feedToken: [],
     email: ['ann@example.com'],
+    cursor: [],
+    syncToken: [],
+    feedSecret: [],
+  }
+  // An attachment's event, so that `/v1/events/{id}/attachments/{attachmentId}` can name a pair that exists
+  const attachmentEvent = new Map<string, string>()
+  const noteAttachments = (eventId: string, body: unknown) => {
+    for (const match of JSON.stringify(body).matchAll(/"(att_[^"]+)"/g)) {
+      if (match[1] !== undefined) attachmentEvent.set(match[1], eventId)
+    }
   }
   const report: FuzzReport = {
     seed: options.seed,
@@ -166,6 +200,7 @@ export async function fuzzContract(app: FuzzTarget, options: FuzzOptions): Promi
         payload: `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--${boundary}--\r\n`,
       })
       harvest(pools, JSON.parse(attached.body))
+      noteAttachments(event, JSON.parse(attached.body))
     }
     for (const [url, payload] of [
       ['/v1/webhooks', { url: 'https://hooks.example.com/scheduler' }],
@@ -179,19 +214,21 @@ export async function fuzzContract(app: FuzzTarget, options: FuzzOptions): Promi
       throw new Error('the store digest did not change when fixtures were created')
   }
 
-  const resolveValue = (value: Value): string => {
-    if ('text' in value) return value.text
-    const pool = pools[value.pool]
-    const id = pool.length === 0 ? 'missing' : (pool[value.index % pool.length] ?? 'missing')
-    return encodeURIComponent(id)
-  }
+  const resolveValue = (value: Value): string =>
+    'text' in value ? value.text : encodeURIComponent(pick(pools, value.pool, value.index))
 
   /** The request `plan` stands for, with pooled ids resolved now. */
   const requestOf = async (operation: Operation, plan: Plan): Promise<InjectOptions> => {
-    const path = operation.path.replace(/\{([^}]+)\}/g, (_match, name: string) => {
-      const value = plan.path[name]
-      return value === undefined ? 'x' : resolveValue(value)
-    })
+    const resolved = Object.fromEntries(
+      Object.entries(plan.path).map(([name, value]) => [name, resolveValue(value)]),
+    )
+    const attachment = plan.path.attachmentId
+    const owner =
+      attachment && 'pool' in attachment && plan.path.id && 'pool' in plan.path.id
+        ? attachmentEvent.get(pick(pools, attachment.pool, attachment.index))
+        : undefined
+    if (owner !== undefined) resolved.id = encodeURIComponent(owner)
+    const path = operation.path.replace(/\{([^}]+)\}/g, (_match, name: string) => resolved[name] ?? 'x')
     const headers: Record<string, string> = { ...plan.headers }
     if (plan.ifMatch === 'current') {
       const event = plan.path.id
@@ -203,7 +240,7 @@ export async function fuzzContract(app: FuzzTarget, options: FuzzOptions): Promi
     } else if (plan.ifMatch !== null) headers['if-match'] = plan.ifMatch
     const request: InjectOptions = {
       method: operation.method as InjectOptions['method'],
-      url: `${path}${queryString(plan)}`,
+      url: `${path}${queryString(plan, pools)}`,
       headers,
     }
     const body = plan.body
@@ -273,7 +310,10 @@ export async function fuzzContract(app: FuzzTarget, options: FuzzOptions): Promi
           answer.body.length > 0 &&
           String(answer.headers['content-type']).includes('json')
         ) {
-          harvest(pools, JSON.parse(answer.body))
+          const body = JSON.parse(answer.body)
+          harvest(pools, body)
+          const eventId = operation.path.includes('/attachments') ? request.url.split('/')[3] : undefined
+          if (eventId !== undefined) noteAttachments(decodeURIComponent(eventId), body)
         }
         if (faults.length > 0) {
           shrinking = true

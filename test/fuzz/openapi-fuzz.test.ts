@@ -20,8 +20,9 @@ t.test(
       runs,
       storeUrl: app.config.STORE_URL,
       tokens: {
-        valid: token(),
-        readOnly: token({ scopes: ['events:read'] }),
+        // Valid for as long as a long run may take (the default is 10 minutes)
+        valid: token({ expiresIn: 24 * 3600 }),
+        readOnly: token({ scopes: ['events:read'], expiresIn: 24 * 3600 }),
         expired: token({ expiresIn: -60 }),
         wrongSecret: token({ key: `${TEST_SECRET}-but-another-one` }),
         unsigned: token({ algorithm: 'none' }),
@@ -31,7 +32,7 @@ t.test(
     })
     for (const failure of report.failures) t.fail(`${failure.operationId} (seed ${failure.seed}): see above`)
     t.comment(summary(report))
-    t.ok(report.cases >= runs, `${report.cases} cases run`)
+    if (!process.env.FUZZ_OPERATIONS) t.ok(report.cases >= runs, `${report.cases} cases run`)
     t.equal(report.failures.length, 0, 'no operation answered against its contract')
   },
 )

@@ -11,7 +11,17 @@ import type { Json, Operation, Parameter, Schema } from './openapi-operations.js
  * resources that exist at that moment (`{ pool, index }`) and `If-Match` the event's current entity tag.
  */
 
-export type PoolName = 'event' | 'job' | 'attachment' | 'webhook' | 'feedToken' | 'email'
+export type PoolName =
+  | 'event'
+  | 'job'
+  | 'attachment'
+  | 'webhook'
+  | 'feedToken'
+  | 'email'
+  /** Texts the API handed out: `nextCursor`, `syncToken`, a feed token's secret. */
+  | 'cursor'
+  | 'syncToken'
+  | 'feedSecret'
 
 /** A path, query or header value: literal text, or the `index`-th (modulo) resource of a pool. */
 export type Value = { text: string } | { pool: PoolName; index: number }
@@ -36,6 +46,8 @@ export interface Plan {
   path: Record<string, Value>
   /** Query pairs in order; a name may repeat. Raw pairs are appended unencoded. */
   query: [string, string][]
+  /** Query parameters whose value is one the API handed out (a cursor, a sync token); they replace `query`'s. */
+  pooledQuery: [name: string, pool: PoolName, index: number][]
   rawQuery: string[]
   /** Characters appended to the query so the URL exceeds the longest accepted (a 414). */
   padding: number
@@ -255,7 +267,11 @@ function queryPairs(parameter: Parameter): fc.Arbitrary<[string, string][]> {
       )
     : scalar(parameter.schema).map((value): [string, string][] => [[name, value]])
   return fc.oneof(
-    { weight: 12, arbitrary: fc.constant<[string, string][]>([]) },
+    {
+      // Rarely required ones; a cursor or sync token made up is refused, the pooled ones are the valid ones
+      weight: parameter.required ? 1 : name in QUERY_POOLS ? 40 : 12,
+      arbitrary: fc.constant<[string, string][]>([]),
+    },
     { weight: 8, arbitrary: valid },
     { weight: 1, arbitrary: oddText.map((text): [string, string][] => [[name, text]]) },
     {
@@ -455,6 +471,13 @@ const EXAMPLES: Record<string, unknown> = {
   replaceAttendeeBusyTimes: { busy: [] },
 }
 
+/** Query parameters whose valid values only the API can make, and the pools of those it handed out. */
+const QUERY_POOLS: Record<string, PoolName> = {
+  cursor: 'cursor',
+  syncToken: 'syncToken',
+  token: 'feedSecret',
+}
+
 /** The arbitrary of plans for `operation`. */
 export function planArbitrary(operation: Operation, tokens: Tokens): fc.Arbitrary<Plan> {
   const pathParameters = operation.parameters.filter((parameter) => parameter.in === 'path')
@@ -490,12 +513,37 @@ export function planArbitrary(operation: Operation, tokens: Tokens): fc.Arbitrar
           pathParameters.map((parameter) => [parameter.name, pathValue(operation, parameter)]),
         ),
       ),
+      pooledQuery: fc
+        .tuple(
+          ...queryParameters
+            .filter((parameter) => parameter.name in QUERY_POOLS)
+            .map((parameter) =>
+              fc.option(
+                fc
+                  .nat({ max: 1000 })
+                  .map((index): [string, PoolName, number] => [
+                    parameter.name,
+                    QUERY_POOLS[parameter.name] as PoolName,
+                    index,
+                  ]),
+                { freq: 5 },
+              ),
+            ),
+        )
+        .map((entries) => entries.filter((entry) => entry !== null)),
       query: fc
         .tuple(
           ...queryParameters.map(queryPairs),
-          fc.array(fc.tuple(fc.oneof(fc.constantFrom('unknown', 'limit', 'from'), headerText), oddText), {
-            maxLength: 2,
-          }),
+          fc.oneof(
+            { weight: 6, arbitrary: fc.constant<[string, string][]>([]) },
+            {
+              weight: 1,
+              arbitrary: fc.array(
+                fc.tuple(fc.oneof(fc.constantFrom('unknown', 'limit', 'from'), headerText), oddText),
+                { minLength: 1, maxLength: 2 },
+              ),
+            },
+          ),
         )
         .map((groups) => groups.flat()),
       rawQuery: fc.oneof(
