@@ -106,12 +106,14 @@ function pick(pools: Pools, pool: PoolName, index: number): string {
 
 /** The query string of `plan`, with values the API handed out picked now, padded past the limit if asked. */
 function queryString(plan: Plan, pools: Pools): string {
-  const pooled = new Set(plan.pooledQuery.map(([name]) => name))
+  // A pooled value only once the API has handed one out
+  const pooledQuery = plan.pooledQuery.filter(([, pool]) => pools[pool].length > 0)
+  const pooled = new Set(pooledQuery.map(([name]) => name))
   const pairs = [
     ...plan.query
       .filter(([name]) => !pooled.has(name))
       .map(([name, value]) => `${encodeText(name)}=${encodeText(value)}`),
-    ...plan.pooledQuery.map(([name, pool, index]) => `${name}=${encodeText(pick(pools, pool, index))}`),
+    ...pooledQuery.map(([name, pool, index]) => `${name}=${encodeText(pick(pools, pool, index))}`),
   ]
   const parts = [...pairs, ...plan.rawQuery]
   if (plan.padding > 0) parts.push(`pad=${'p'.repeat(plan.padding)}`)
@@ -208,6 +210,11 @@ export async function fuzzContract(app: FuzzTarget, options: FuzzOptions): Promi
     ] as const) {
       const answer = await send({ method: 'POST', url, headers: auth, payload })
       if (answer.statusCode < 300) harvest(pools, JSON.parse(answer.body))
+    }
+    // A cursor (a page of one) and a sync token (on a last page)
+    for (const url of ['/v1/events?limit=1', '/v1/events?limit=500']) {
+      const page = await send({ method: 'GET', url, headers: auth })
+      if (page.statusCode === 200) harvest(pools, JSON.parse(page.body))
     }
     // The fixtures are writes: a digest that did not see them would not see a 4xx's either
     if ((await store.digest()) === before)
