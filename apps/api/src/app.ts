@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { BadRequestProblem, UriTooLongProblem } from './errors.js'
 import { expectationFailed, MAX_URL_LENGTH } from './framework-errors.js'
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js'
 import adminSessionPlugin from './plugins/app/admin-session.js'
 import authPlugin from './plugins/app/auth.js'
 import errorHandlerPlugin from './plugins/app/error-handler.js'
@@ -62,7 +63,11 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
     if (body === '') done(null, undefined)
-    else parseJson(request, body as string, done)
+    else if (nestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
+      done(
+        new BadRequestProblem(`The JSON body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`),
+      )
+    } else parseJson(request, body as string, done)
   })
   // An empty body is no body, whatever type it declares (even an empty or malformed one): its Content-Type
   // is dropped before parsing, so `POST …/cancel` and `DELETE` (which take none) work with any or none
@@ -75,6 +80,9 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
   app.addHook('onRequest', checkRequestHead)
   app.server.on('checkExpectation', expectationFailed)
 
+  // First: a route keeps the error handler in force where it is declared, and the swagger plugin declares
+  // `/openapi.json` and `/docs` (a 414 there was Fastify's own JSON, found by the contract fuzzer)
+  await app.register(errorHandlerPlugin)
   await app.register(envPlugin, options)
   await app.register(redisPlugin)
   await app.register(storePlugin)
@@ -83,7 +91,6 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
   await app.register(rateLimitPlugin)
 
   await app.register(securityHeadersPlugin)
-  await app.register(errorHandlerPlugin)
   await app.register(authPlugin)
   await app.register(metricsPlugin)
   await app.register(servicesPlugin)

@@ -1,6 +1,6 @@
 import { isStorableText, TEXT_RULE_KEYWORD, TEXT_RULE_MESSAGE, withTextRule } from '@scheduler/contract'
 import type { TSchema } from '@sinclair/typebox'
-import { Ajv, type ErrorObject, type Options } from 'ajv'
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
 
@@ -16,7 +16,49 @@ import type { FastifySchemaCompiler } from 'fastify'
 export function createValidatorCompiler(sharedSchemas: readonly TSchema[]): FastifySchemaCompiler<TSchema> {
   const bodies = createAjv(sharedSchemas, { coerceTypes: false })
   const text = createAjv(sharedSchemas, { coerceTypes: 'array' })
-  return ({ schema, httpPart }) => (httpPart === 'body' ? bodies : text).compile(withTextRule(schema))
+  return ({ schema, httpPart }) =>
+    httpPart === 'body'
+      ? bodies.compile(withTextRule(schema))
+      : finiteNumbersOnly(text.compile(withTextRule(schema)))
+}
+
+/**
+ * `validate`, refusing a text value ajv coerced to ±Infinity: its coercion takes `"1e400"` for an integer
+ * and skips `maximum` (`?limit=1e400` reached the store as Infinity, a 500; found by the contract fuzzer).
+ */
+function finiteNumbersOnly(validate: ValidateFunction): ValidateFunction {
+  const checked = ((data: unknown) => {
+    if (!validate(data)) {
+      checked.errors = validate.errors
+      return false
+    }
+    const path = nonFinitePath(data, '')
+    checked.errors =
+      path === null
+        ? null
+        : [
+            {
+              instancePath: path,
+              schemaPath: '#',
+              keyword: 'type',
+              params: {},
+              message: 'must be a finite number',
+            },
+          ]
+    return path === null
+  }) as ValidateFunction
+  return checked
+}
+
+/** The JSON pointer of the first non-finite number in `data`, or null. */
+function nonFinitePath(data: unknown, path: string): string | null {
+  if (typeof data === 'number') return Number.isFinite(data) ? null : path
+  if (data === null || typeof data !== 'object') return null
+  for (const [key, value] of Object.entries(data)) {
+    const found = nonFinitePath(value, `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`)
+    if (found !== null) return found
+  }
+  return null
 }
 
 function createAjv(sharedSchemas: readonly TSchema[], options: Pick<Options, 'coerceTypes'>): Ajv {
