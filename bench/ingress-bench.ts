@@ -23,6 +23,8 @@ const WARM_UP_SECONDS = 2
 const WITH_WORKER = process.env.BENCH_INGRESS_WORKER !== '0'
 const CONNECTIONS = 50
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
+// BENCH_INGRESS_CPU_PROF=<dir> runs the API under `node --cpu-prof` (profile written there on exit)
+const CPU_PROF_DIR = process.env.BENCH_INGRESS_CPU_PROF
 
 interface Figure {
   requestsPerSecond: number
@@ -119,7 +121,12 @@ export async function runIngressBench(): Promise<void> {
       { LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '100000000', RECONCILE_AFTER_MS: '15000' },
     )
     const api = await spawnServer(
-      ['--import', 'tsx', 'apps/api/src/server.ts'],
+      [
+        ...(CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : []),
+        '--import',
+        'tsx',
+        'apps/api/src/server.ts',
+      ],
       service.env,
       `${service.baseUrl}/readyz`,
     )

@@ -8,6 +8,9 @@ import schedulerApi, { type AppOptions } from './app.js'
 import { clientErrorHandler, frameworkErrors, MAX_URL_LENGTH } from './framework-errors.js'
 import { requestLogFields } from './log-serializers.js'
 
+/** A log line waits at most this long (ms) for others to share its write. */
+const LOG_FLUSH_MS = 250
+
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 /** A client's `X-Request-Id` when it is a sane token, else a new UUID: log lines and problems carry it. */
@@ -34,9 +37,9 @@ export function appOptions(config: ServerConfig): FastifyHttpOptions<Server> {
       level: config.LOG_LEVEL,
       redact: ['req.headers.authorization'],
       serializers: { req: requestLogFields },
-      // Lines written while a write is in flight go out together with the next one, instead of one
-      // blocking write per line (two per request at `info`); pino flushes what is left when the process exits
-      stream: pino.destination({ dest: 1, sync: false }),
+      // Lines go out in writes of 4 KiB or more, instead of one write per line (two per request at `info`),
+      // and at least every LOG_FLUSH_MS when fewer come; pino flushes what is left when the process exits
+      stream: pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: LOG_FLUSH_MS }),
     },
     requestIdHeader: false,
     genReqId: requestIdOf,

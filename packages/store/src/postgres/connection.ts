@@ -61,10 +61,14 @@ export function mapError(error: unknown): unknown {
 
 export type Queryable = Pick<pg.PoolClient, 'query'>
 
-/** Runs `work` in one transaction on one pooled connection; errors come back mapped. */
+/**
+ * Runs `work` in one transaction on one pooled connection, opened by `begin` (a `BEGIN` that may name the
+ * transaction's mode); errors come back mapped.
+ */
 export async function inTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
+  begin = 'BEGIN',
 ): Promise<T> {
   let broken: Error | undefined
   const onError = (error: Error) => {
@@ -77,7 +81,7 @@ export async function inTransaction<T>(
     throw mapError(error)
   }
   try {
-    await client.query('BEGIN')
+    await client.query(begin)
     const result = await work(client)
     await client.query('COMMIT')
     return result

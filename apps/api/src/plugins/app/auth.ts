@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { grantedScopes, type Scope } from '../../auth/scopes.js'
-import { issuedAtProblem } from '../../auth/token-time.js'
+import { CLOCK_TOLERANCE_MS, issuedAtProblem } from '../../auth/token-time.js'
 import { ForbiddenProblem, UnauthorizedProblem } from '../../errors.js'
-import type { AccessTokenClaims } from '../external/jwt.js'
+import { type AccessTokenClaims, VERIFIED_TOKEN_TTL_MS, VERIFIED_TOKENS } from '../external/jwt.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -42,7 +42,21 @@ function refusalDetail(error: { code?: string; message?: string }): string {
 
 export default fp(
   async (app: FastifyInstance) => {
+    // Accepted tokens by their Authorization header, until their `exp` (with the verifier's tolerance), at
+    // most VERIFIED_TOKEN_TTL_MS: a client's next request with the same token skips @fastify/jwt's decode
+    // and fast-jwt's hashed cache lookup. Refusals are never remembered; the oldest entry goes first.
+    const accepted = new Map<string, { claims: AccessTokenClaims; untilMs: number }>()
+
     async function authenticate(request: FastifyRequest): Promise<AccessTokenClaims> {
+      const known = accepted.get(request.headers.authorization ?? '')
+      if (known !== undefined && Date.now() < known.untilMs) {
+        request.user = known.claims
+        return known.claims
+      }
+      return verify(request)
+    }
+
+    async function verify(request: FastifyRequest): Promise<AccessTokenClaims> {
       const header = request.headers.authorization
       if (!header)
         throw new UnauthorizedProblem('This request needs a bearer token (Authorization: Bearer <JWT>)', null)
@@ -64,6 +78,12 @@ export default fp(
         request.log.info({ reason: issuedAt, iat: claims.iat }, 'bearer token refused')
         throw new UnauthorizedProblem(issuedAt)
       }
+      const now = Date.now()
+      if (accepted.size >= VERIFIED_TOKENS) accepted.delete(accepted.keys().next().value ?? '')
+      accepted.set(header, {
+        claims,
+        untilMs: Math.min(claims.exp * 1000 + CLOCK_TOLERANCE_MS, now + VERIFIED_TOKEN_TTL_MS),
+      })
       return claims
     }
 

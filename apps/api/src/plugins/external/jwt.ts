@@ -30,8 +30,8 @@ declare module '@fastify/jwt' {
 export const REQUIRED_CLAIMS = ['iss', 'aud', 'exp'] as const
 
 /** How many verified tokens are remembered, and for how long at most (ms). */
-const VERIFIED_TOKENS = 1_000
-const VERIFIED_TOKEN_TTL_MS = 10 * 60_000
+export const VERIFIED_TOKENS = 1_000
+export const VERIFIED_TOKEN_TTL_MS = 10 * 60_000
 
 /**
  * Bearer-token verification (verify-only: the API never signs). Only the configured algorithm is accepted;

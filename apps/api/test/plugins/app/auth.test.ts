@@ -138,3 +138,18 @@ t.test('ES256 tokens verified with a P-256 JWT_PUBLIC_KEY', async (t) => {
   })
   t.equal(response.statusCode, 200)
 })
+
+t.test(
+  'a remembered token: its scopes still decide, and it ends with its exp (plus the tolerance)',
+  async (t) => {
+    const app = await build(t)
+    const headers = bearer({ scopes: ['events:read'], expiresIn: 1 })
+    const get = () => app.inject({ method: 'GET', url: '/v1/events', headers })
+    t.equal((await get()).statusCode, 200)
+    t.equal((await get()).statusCode, 200, 'the second request is answered from the remembered token')
+    const write = await app.inject({ method: 'POST', url: '/v1/events', headers, payload: {} })
+    t.equal(write.statusCode, 403, 'a remembered token grants no scope it lacks')
+    await new Promise((resolve) => setTimeout(resolve, 6_200))
+    expectUnauthorized(t, await get())
+  },
+)

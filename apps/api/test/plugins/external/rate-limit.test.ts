@@ -30,3 +30,19 @@ t.test('0 turns it off', async (t) => {
     t.notOk(response.headers['x-ratelimit-limit'])
   }
 })
+
+t.test('concurrent requests of one subject are counted exactly (one Redis call per loop turn)', async (t) => {
+  const app = await build(t, { RATE_LIMIT_PER_MINUTE: '5' })
+  const answers = await Promise.all(
+    Array.from({ length: 8 }, () =>
+      app.inject({ method: 'GET', url: '/v1/events', headers: bearer({ sub: 'burst' }) }),
+    ),
+  )
+  const codes = answers.map((answer) => answer.statusCode).sort()
+  t.same(codes, [200, 200, 200, 200, 200, 429, 429, 429])
+  const remaining = answers
+    .filter((answer) => answer.statusCode === 200)
+    .map((answer) => Number(answer.headers['x-ratelimit-remaining']))
+    .sort()
+  t.same(remaining, [0, 1, 2, 3, 4], 'each request is told its own place in the budget')
+})
