@@ -10,6 +10,11 @@ import { inspector, retriedPlacementJobs, untilAnswered, waitForJobsFinished } f
 const BURST = 60
 const IN_FLIGHT = 4
 const KILL_EVERY_MS = 50
+/**
+ * Once the queue resumes, terminations come this often: on a quiet machine the worker drains the burst in
+ * a few batches within milliseconds, so a slower pace could miss every one of them.
+ */
+const KILL_EVERY_MS_WHILE_PLACING = 3
 /** Terminations go on this long after the last request was answered and the queue resumed. */
 const KILL_ON_MS = 4_000
 
@@ -18,7 +23,7 @@ t.test('PostgreSQL backends terminated mid-batch: jobs retry and complete, no ev
     CALENDAR_WORKING_HOURS: 'mon-sun 00:00-24:00',
     CALENDAR_SLOT_MINUTES: '5',
     RECONCILE_AFTER_MS: '1000',
-    PLACEMENT_BATCH_MAX: '8',
+    PLACEMENT_BATCH_MAX: '4',
   })
   await service.startApi()
   const worker = service.startWorker()
@@ -30,6 +35,7 @@ t.test('PostgreSQL backends terminated mid-batch: jobs retry and complete, no ev
   const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL })
   await admin.connect()
   let terminating = true
+  let placing = false
   let rounds = 0
   let terminated = 0
   const terminator = (async () => {
@@ -40,7 +46,7 @@ t.test('PostgreSQL backends terminated mid-batch: jobs retry and complete, no ev
       )
       rounds++
       terminated += result.rows.filter((row) => row.done === true).length
-      await sleep(KILL_EVERY_MS)
+      await sleep(placing ? KILL_EVERY_MS_WHILE_PLACING : KILL_EVERY_MS)
     }
   })()
   // A failed assertion must not leave the terminator running on a closed client (nor the database behind).
@@ -84,6 +90,7 @@ t.test('PostgreSQL backends terminated mid-batch: jobs retry and complete, no ev
     }
   })
   await Promise.all(clients)
+  placing = true
   await queue.resume()
   await sleep(KILL_ON_MS)
   terminating = false

@@ -7,6 +7,7 @@ import pino from 'pino'
 import schedulerApi, { type AppOptions } from './app.js'
 import { clientErrorHandler, frameworkErrors, MAX_URL_LENGTH } from './framework-errors.js'
 import { requestLogFields } from './log-serializers.js'
+import { OneLineRequestLog } from './request-log.js'
 
 /** A log line waits at most this long (ms) for others to share its write. */
 const LOG_FLUSH_MS = 250
@@ -41,8 +42,8 @@ export function appOptions(config: ServerConfig): FastifyHttpOptions<Server> {
       // and at least every LOG_FLUSH_MS when fewer come; pino flushes what is left when the process exits
       stream: pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: LOG_FLUSH_MS }),
     },
-    // One line per request instead of two (plugins/app/request-log.ts)
-    disableRequestLogging: true,
+    // One line per request instead of two (request-log.ts)
+    logController: new OneLineRequestLog(),
     requestIdHeader: false,
     genReqId: requestIdOf,
     bodyLimit: config.BODY_LIMIT_BYTES,

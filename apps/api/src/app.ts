@@ -9,7 +9,6 @@ import authPlugin from './plugins/app/auth.js'
 import errorHandlerPlugin from './plugins/app/error-handler.js'
 import idempotencyPlugin from './plugins/app/idempotency.js'
 import metricsPlugin from './plugins/app/metrics.js'
-import requestLogPlugin from './plugins/app/request-log.js'
 import securityHeadersPlugin from './plugins/app/security-headers.js'
 import servicesPlugin from './plugins/app/services.js'
 import envPlugin, { type EnvPluginOptions } from './plugins/external/env.js'
@@ -84,7 +83,6 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
   // First: a route keeps the error handler in force where it is declared, and the swagger plugin declares
   // `/openapi.json` and `/docs` (a 414 there was Fastify's own JSON, found by the contract fuzzer)
   await app.register(errorHandlerPlugin)
-  await app.register(requestLogPlugin)
   await app.register(envPlugin, options)
   await app.register(redisPlugin)
   await app.register(storePlugin)
