@@ -2,6 +2,8 @@ import {
   type CalendarSettings,
   type EventRecord,
   type Interval,
+  type JobPayload,
+  type JobRecord,
   type LocalTimeRange,
   pendingEvent,
   type Weekday,
@@ -87,4 +89,23 @@ export function aScheduled(
     durationMinutes: (end - start) / MINUTE,
     ...overrides,
   })
+}
+
+/** A job in hand (state `active`) for `payload` on `eventId`, created at `createdAt`. */
+export function anActiveJob(
+  payload: JobPayload,
+  { id = 'job_1', eventId = 'evt_a', createdAt }: { id?: string; eventId?: string; createdAt: number },
+): JobRecord {
+  return {
+    id,
+    calendarId: 'default',
+    type: payload.type,
+    eventId,
+    state: 'active',
+    payload,
+    outcome: null,
+    error: null,
+    createdAt,
+    finishedAt: null,
+  }
 }

@@ -1,13 +1,6 @@
 import t from 'tap'
-import {
-  type CalendarSettings,
-  type EventRecord,
-  type JobPayload,
-  type JobRecord,
-  planJob,
-  WEEKDAYS,
-} from '../src/index.js'
-import { aCalendar, anEvent as aNewEvent, HOUR, MINUTE } from './builders.js'
+import { type CalendarSettings, type EventRecord, planJob, WEEKDAYS } from '../src/index.js'
+import { aCalendar, anEvent as aNewEvent, anActiveJob, HOUR, MINUTE } from './builders.js'
 
 const NOW = Date.parse('2026-12-01T08:00:00Z') // a Tuesday
 
@@ -36,27 +29,12 @@ function aScheduledEvent(id: string, start: number, overrides: Partial<EventReco
   })
 }
 
-function aJob(payload: JobPayload, eventId = 'evt_a'): JobRecord {
-  return {
-    id: 'job_1',
-    calendarId: 'default',
-    type: payload.type,
-    eventId,
-    state: 'active',
-    payload,
-    outcome: null,
-    error: null,
-    createdAt: NOW,
-    finishedAt: null,
-  }
-}
-
 const nine = Date.parse('2026-12-01T09:00:00Z')
 const noBusy = new Map<string, { start: number; end: number }[]>()
 
 t.test('create places an auto event in the earliest slot and announces it', async (t) => {
   const plan = planJob({
-    job: aJob({ type: 'create' }),
+    job: anActiveJob({ type: 'create' }, { createdAt: NOW }),
     event: anEvent(),
     settings,
     now: NOW,
@@ -77,7 +55,7 @@ t.test('create places an auto event in the earliest slot and announces it', asyn
 
 t.test('a create whose event is no longer pending changes nothing (a redelivered job)', async (t) => {
   const plan = planJob({
-    job: aJob({ type: 'create' }),
+    job: anActiveJob({ type: 'create' }, { createdAt: NOW }),
     event: aScheduledEvent('evt_a', nine),
     settings,
     now: NOW,
@@ -90,7 +68,7 @@ t.test('a create whose event is no longer pending changes nothing (a redelivered
 
 t.test('create fails when no slot is left, with event.failed', async (t) => {
   const plan = planJob({
-    job: aJob({ type: 'create' }),
+    job: anActiveJob({ type: 'create' }, { createdAt: NOW }),
     event: anEvent({ window: { kind: 'date', date: '2026-12-01' }, durationMinutes: 8 * 60 + 15 }),
     settings,
     now: NOW,
@@ -107,7 +85,7 @@ t.test('create fails when no slot is left, with event.failed', async (t) => {
 
 t.test('a fixed event displaces the auto event it overlaps and records the audit trail', async (t) => {
   const plan = planJob({
-    job: aJob({ type: 'create' }),
+    job: anActiveJob({ type: 'create' }, { createdAt: NOW }),
     event: anEvent({ placement: 'fixed', requestedStart: nine }),
     settings,
     now: NOW,
@@ -130,7 +108,7 @@ t.test('a fixed event displaces the auto event it overlaps and records the audit
 
 t.test('an update with a stale expected version is refused and writes nothing', async (t) => {
   const plan = planJob({
-    job: aJob({ type: 'update', changes: { title: 'New' }, expectedVersion: 1 }),
+    job: anActiveJob({ type: 'update', changes: { title: 'New' }, expectedVersion: 1 }, { createdAt: NOW }),
     event: aScheduledEvent('evt_a', nine),
     settings,
     now: NOW,
@@ -145,7 +123,10 @@ t.test('an update with a stale expected version is refused and writes nothing', 
 t.test('a title change keeps the time and bumps the version', async (t) => {
   const event = aScheduledEvent('evt_a', nine)
   const plan = planJob({
-    job: aJob({ type: 'update', changes: { title: 'Renamed' }, expectedVersion: 2 }),
+    job: anActiveJob(
+      { type: 'update', changes: { title: 'Renamed' }, expectedVersion: 2 },
+      { createdAt: NOW },
+    ),
     event,
     settings,
     now: NOW,
@@ -161,7 +142,10 @@ t.test('a title change keeps the time and bumps the version', async (t) => {
 t.test('a longer duration keeps the start when it still fits', async (t) => {
   const event = aScheduledEvent('evt_a', nine)
   const plan = planJob({
-    job: aJob({ type: 'update', changes: { durationMinutes: 60 }, expectedVersion: null }),
+    job: anActiveJob(
+      { type: 'update', changes: { durationMinutes: 60 }, expectedVersion: null },
+      { createdAt: NOW },
+    ),
     event,
     settings,
     now: NOW,
@@ -179,7 +163,10 @@ t.test('a longer fixed event that would overlap another fixed event fails with C
     requestedStart: nine + 30 * MINUTE,
   })
   const plan = planJob({
-    job: aJob({ type: 'update', changes: { durationMinutes: 60 }, expectedVersion: null }),
+    job: anActiveJob(
+      { type: 'update', changes: { durationMinutes: 60 }, expectedVersion: null },
+      { createdAt: NOW },
+    ),
     event,
     settings,
     now: NOW,
@@ -193,7 +180,7 @@ t.test('a longer fixed event that would overlap another fixed event fails with C
 t.test('cancel frees the time and announces it; a second cancel changes nothing', async (t) => {
   const event = aScheduledEvent('evt_a', nine)
   const plan = planJob({
-    job: aJob({ type: 'cancel' }),
+    job: anActiveJob({ type: 'cancel' }, { createdAt: NOW }),
     event,
     settings,
     now: NOW,
@@ -206,7 +193,7 @@ t.test('cancel frees the time and announces it; a second cancel changes nothing'
     ['event.cancelled'],
   )
   const again = planJob({
-    job: aJob({ type: 'cancel' }),
+    job: anActiveJob({ type: 'cancel' }, { createdAt: NOW }),
     event: plan.upserts[0] ?? null,
     settings,
     now: NOW,
@@ -220,7 +207,7 @@ t.test('cancel frees the time and announces it; a second cancel changes nothing'
 t.test('delete removes the event; deleting a missing event is a completed no-op', async (t) => {
   const event = aScheduledEvent('evt_a', nine)
   const plan = planJob({
-    job: aJob({ type: 'delete' }),
+    job: anActiveJob({ type: 'delete' }, { createdAt: NOW }),
     event,
     settings,
     now: NOW,
@@ -233,7 +220,7 @@ t.test('delete removes the event; deleting a missing event is a completed no-op'
     ['event.deleted'],
   )
   const gone = planJob({
-    job: aJob({ type: 'delete' }),
+    job: anActiveJob({ type: 'delete' }, { createdAt: NOW }),
     event: null,
     settings,
     now: NOW,
@@ -246,7 +233,7 @@ t.test('delete removes the event; deleting a missing event is a completed no-op'
 
 t.test('an update of a missing event is refused', async (t) => {
   const plan = planJob({
-    job: aJob({ type: 'update', changes: { title: 'x' }, expectedVersion: null }),
+    job: anActiveJob({ type: 'update', changes: { title: 'x' }, expectedVersion: null }, { createdAt: NOW }),
     event: null,
     settings,
     now: NOW,
@@ -259,7 +246,10 @@ t.test('an update of a missing event is refused', async (t) => {
 t.test('status completed is kept and needs no placement', async (t) => {
   const event = aScheduledEvent('evt_a', nine)
   const plan = planJob({
-    job: aJob({ type: 'update', changes: { status: 'completed' }, expectedVersion: null }),
+    job: anActiveJob(
+      { type: 'update', changes: { status: 'completed' }, expectedVersion: null },
+      { createdAt: NOW },
+    ),
     event,
     settings,
     now: NOW,
@@ -273,11 +263,14 @@ t.test('status completed is kept and needs no placement', async (t) => {
 t.test('moving an auto event to another day reschedules it with its previous time', async (t) => {
   const event = aScheduledEvent('evt_a', nine)
   const plan = planJob({
-    job: aJob({
-      type: 'update',
-      changes: { when: { placement: 'auto', window: { kind: 'date', date: '2026-12-02' } } },
-      expectedVersion: null,
-    }),
+    job: anActiveJob(
+      {
+        type: 'update',
+        changes: { when: { placement: 'auto', window: { kind: 'date', date: '2026-12-02' } } },
+        expectedVersion: null,
+      },
+      { createdAt: NOW },
+    ),
     event,
     settings,
     now: NOW,

@@ -3,14 +3,12 @@ import {
   type CalendarSettings,
   type EventRecord,
   type Interval,
-  type JobPayload,
-  type JobRecord,
   type PlacedEvent,
   PlacementCalendar,
   placedEventOf,
   WEEKDAYS,
 } from '../src/index.js'
-import { aCalendar, anEvent, aScheduled, at, MINUTE } from './builders.js'
+import { aCalendar, anActiveJob, anEvent, aScheduled, at, MINUTE } from './builders.js'
 
 // The slow paths of planning against the in-memory calendar (an update that moves its event, a fixed event
 // that displaces, a placement that fails) take their slots from the free-gap index like a create does:
@@ -51,21 +49,6 @@ function booked(count: number) {
   return { calendar, records }
 }
 
-function aJob(eventId: string, payload: JobPayload): JobRecord {
-  return {
-    id: 'job_1',
-    calendarId: 'default',
-    type: payload.type,
-    eventId,
-    state: 'active',
-    payload,
-    outcome: null,
-    error: null,
-    createdAt: NOW,
-    finishedAt: null,
-  }
-}
-
 const FULL = 30 * 288 // the whole 30-day horizon
 const MOST = 8_000 // about 27.8 days: the rest of the horizon is free
 
@@ -73,7 +56,10 @@ t.test('an update that moves its event reads a handful of 8,000 events', async (
   const { calendar, records } = booked(MOST)
   const event = records.get('evt_00010') as EventRecord
   const plan = calendar.plan(
-    aJob(event.id, { type: 'update', changes: { durationMinutes: 10 }, expectedVersion: null }),
+    anActiveJob(
+      { type: 'update', changes: { durationMinutes: 10 }, expectedVersion: null },
+      { eventId: event.id, createdAt: NOW },
+    ),
     event,
     NOW,
     records,
@@ -86,7 +72,12 @@ t.test('an update that moves its event reads a handful of 8,000 events', async (
 t.test('a fixed event that displaces reads a handful of 8,000 events', async (t) => {
   const { calendar, records } = booked(MOST)
   const fixed = anEvent({ placement: 'fixed', requestedStart: NOW + 20 * 5 * MINUTE, durationMinutes: 5 })
-  const plan = calendar.plan(aJob(fixed.id, { type: 'create' }), fixed, NOW, records)
+  const plan = calendar.plan(
+    anActiveJob({ type: 'create' }, { eventId: fixed.id, createdAt: NOW }),
+    fixed,
+    NOW,
+    records,
+  )
   t.strictSame(
     plan.job.outcome?.displaced.map((move) => [move.eventId, move.to?.start]),
     [['evt_00020', NOW + MOST * 5 * MINUTE]],
@@ -98,7 +89,12 @@ t.test('a fixed event that displaces reads a handful of 8,000 events', async (t)
 t.test('a placement that fails on a full horizon reads a handful of its 8,640 events', async (t) => {
   const { calendar, records } = booked(FULL)
   const event = anEvent({ durationMinutes: 30 })
-  const plan = calendar.plan(aJob(event.id, { type: 'create' }), event, NOW, records)
+  const plan = calendar.plan(
+    anActiveJob({ type: 'create' }, { eventId: event.id, createdAt: NOW }),
+    event,
+    NOW,
+    records,
+  )
   t.equal(plan.upserts[0]?.failure?.code, 'NO_SLOT_AVAILABLE')
   t.ok(calendar.reads < 20, `read ${calendar.reads} events`)
 })
@@ -106,8 +102,11 @@ t.test('a placement that fails on a full horizon reads a handful of its 8,640 ev
 t.test('a displacing plan without the displaced records names them', async (t) => {
   const { calendar } = booked(40)
   const fixed = anEvent({ placement: 'fixed', requestedStart: NOW + 20 * 5 * MINUTE, durationMinutes: 10 })
-  t.throws(() => calendar.plan(aJob(fixed.id, { type: 'create' }), fixed, NOW), {
-    name: 'RecordsNeededError',
-    ids: ['evt_00020', 'evt_00021'],
-  })
+  t.throws(
+    () => calendar.plan(anActiveJob({ type: 'create' }, { eventId: fixed.id, createdAt: NOW }), fixed, NOW),
+    {
+      name: 'RecordsNeededError',
+      ids: ['evt_00020', 'evt_00021'],
+    },
+  )
 })

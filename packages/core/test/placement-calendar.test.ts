@@ -12,7 +12,7 @@ import {
   planJob,
   WEEKDAYS,
 } from '../src/index.js'
-import { aCalendar, anEvent, at, MINUTE } from './builders.js'
+import { aCalendar, anActiveJob, anEvent, at, MINUTE } from './builders.js'
 
 const BASE = at('2026-11-02T00:00:00Z') // a Monday just after the New York fall back
 const PEOPLE = ['ann@example.com', 'bob@example.com']
@@ -91,21 +91,6 @@ const scenarioArb = fc.record({
   ),
 })
 
-function aJob(id: string, eventId: string, payload: JobPayload, now: number): JobRecord {
-  return {
-    id,
-    calendarId: 'default',
-    type: payload.type,
-    eventId,
-    state: 'active',
-    payload,
-    outcome: null,
-    error: null,
-    createdAt: now,
-    finishedAt: null,
-  }
-}
-
 t.test('plans made against the in-memory calendar equal plans made from the stored list', async (t) => {
   fc.assert(
     fc.property(scenarioArb, (scenario) => {
@@ -157,7 +142,7 @@ t.test('plans made against the in-memory calendar equal plans made from the stor
           })
           stored.set(id, event)
           ids.push(id)
-          job = aJob(`job_${index}`, id, { type: 'create' }, now)
+          job = anActiveJob({ type: 'create' }, { id: `job_${index}`, eventId: id, createdAt: now })
         } else {
           if (ids.length === 0) return
           const id = ids[step.target % ids.length] as string
@@ -182,7 +167,7 @@ t.test('plans made against the in-memory calendar equal plans made from the stor
                     },
                     expectedVersion: null,
                   }
-          job = aJob(`job_${index}`, id, payload, now)
+          job = anActiveJob(payload, { id: `job_${index}`, eventId: id, createdAt: now })
         }
 
         const fromList = planJob({
