@@ -25,6 +25,10 @@ const CONNECTIONS = 50
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 // BENCH_INGRESS_CPU_PROF=<dir> runs the API under `node --cpu-prof` (profile written there on exit)
 const CPU_PROF_DIR = process.env.BENCH_INGRESS_CPU_PROF
+// BENCH_INGRESS_ONLY=create|status|list measures that one route alone (a profile of its path), prints its
+// line and writes no JSON
+const ONLY = process.env.BENCH_INGRESS_ONLY
+const measures = (phase: 'create' | 'status' | 'list') => ONLY === undefined || ONLY === phase
 
 interface Figure {
   requestsPerSecond: number
@@ -148,8 +152,16 @@ export async function runIngressBench(): Promise<void> {
         },
       ],
     }
-    await load(create, WARM_UP_SECONDS)
-    const creates = await load(create)
+    const alone = (name: string, figure: Figure) =>
+      console.log(
+        `${name}: ${Math.round(figure.requestsPerSecond)} req/s, ${ratio(figure, baseline).toFixed(3)} × hello-world (${Math.round(baseline.requestsPerSecond)} req/s), p50 ${figure.p50Ms} ms, p99 ${figure.p99Ms} ms, non-2xx ${figure.non2xx} (BENCH_INGRESS_ONLY=${ONLY}: nothing else measured or written)`,
+      )
+    let creates: Figure | null = null
+    if (measures('create')) {
+      await load(create, WARM_UP_SECONDS)
+      creates = await load(create)
+    }
+    if (ONLY === 'create' && creates) return alone('POST /v1/events', creates)
 
     // Reads against a calendar the worker has caught up with, so they do not compete with its drain
     const drainStarted = performance.now()
@@ -166,10 +178,19 @@ export async function runIngressBench(): Promise<void> {
     const pollSince = new Date(Date.now() - 1).toISOString()
     const one = await service.call('POST', '/v1/events', { body: { title: 'Status', durationMinutes: 5 } })
     const statusUrl = `${service.baseUrl}/v1/events/${one.body.event.id}/status`
+    const listUrl = `${service.baseUrl}/v1/events?updatedSince=${encodeURIComponent(pollSince)}&limit=50`
+    if (ONLY === 'status') {
+      await load({ url: statusUrl, headers: { authorization } }, WARM_UP_SECONDS)
+      return alone('GET /v1/events/{id}/status', await load({ url: statusUrl, headers: { authorization } }))
+    }
+    if (ONLY === 'list') {
+      await load({ url: listUrl, headers: { authorization } }, WARM_UP_SECONDS)
+      return alone('GET /v1/events?updatedSince=…', await load({ url: listUrl, headers: { authorization } }))
+    }
+    if (!creates) throw new Error(`BENCH_INGRESS_ONLY=${ONLY}: create, status or list`)
     await load({ url: statusUrl, headers: { authorization } }, WARM_UP_SECONDS)
     const status = await load({ url: statusUrl, headers: { authorization } })
 
-    const listUrl = `${service.baseUrl}/v1/events?updatedSince=${encodeURIComponent(pollSince)}&limit=50`
     await load({ url: listUrl, headers: { authorization } }, WARM_UP_SECONDS)
     const list = await load({ url: listUrl, headers: { authorization } })
 

@@ -8,6 +8,7 @@ interface ProfileNode {
   id: number
   callFrame: { functionName: string; url: string; lineNumber: number }
   hitCount?: number
+  children?: number[]
 }
 interface Profile {
   nodes: ProfileNode[]
@@ -57,3 +58,22 @@ top(
     `${node.callFrame.functionName || '(anonymous)'} ${place(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`,
 )
 top((node) => place(node.callFrame.url))
+
+// Inclusive: the share of samples with the package anywhere on the stack (each sample counted once per package)
+const parentOf = new Map<number, number>()
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id)
+const inclusive = new Map<string, number>()
+for (const [id, us] of selfUs) {
+  const seen = new Set<string>()
+  for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+    const node = byId.get(at)
+    if (node?.callFrame.url) seen.add(place(node.callFrame.url))
+  }
+  for (const key of seen) inclusive.set(key, (inclusive.get(key) ?? 0) + us)
+}
+console.table(
+  [...inclusive]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, rows)
+    .map(([key, us]) => ({ inclusive: `${((100 * us) / total).toFixed(1)}%`, ms: Math.round(us / 1000), key })),
+)
