@@ -75,5 +75,9 @@ console.table(
   [...inclusive]
     .sort((a, b) => b[1] - a[1])
     .slice(0, rows)
-    .map(([key, us]) => ({ inclusive: `${((100 * us) / total).toFixed(1)}%`, ms: Math.round(us / 1000), key })),
+    .map(([key, us]) => ({
+      inclusive: `${((100 * us) / total).toFixed(1)}%`,
+      ms: Math.round(us / 1000),
+      key,
+    })),
 )
