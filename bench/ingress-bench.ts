@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
-import { writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { loadavg } from 'node:os'
@@ -10,16 +10,20 @@ import { startService, waitUntil } from '@scheduler/test-helpers/service'
 import autocannon from 'autocannon'
 
 /**
- * The ingress figures (issue 11), in one run: a bare Fastify hello-world served from the API's own
- * `node_modules` (the baseline), then the real API (with one placement worker draining the queue) under
- * autocannon, 50 connections, no pipelining, BENCH_INGRESS_SECONDS each: authenticated `POST /v1/events`
- * (auto events, an `Idempotency-Key` per request), `GET /v1/events/{id}/status` and
- * `GET /v1/events?updatedSince=…` (a poll after a quiet spell: one event changed since). The API logs at `info` (request logging on, as an operator keeps it)
- * to /dev/null; the rate limit is on, with a ceiling above the load (its Redis check is paid).
+ * The ingress figures (issue 11), in one run: the API alone (no worker while it is measured) under
+ * autocannon, 50 connections, no pipelining, BENCH_INGRESS_SECONDS per route: authenticated
+ * `POST /v1/events` (auto events, an `Idempotency-Key` per request), `GET /v1/events/{id}/status` and
+ * `GET /v1/events?updatedSince=…` (a poll after a quiet spell: one event changed since). Each route's
+ * baseline is a bare Fastify hello-world served from the API's own `node_modules`, measured in slices that
+ * alternate with the route's. Beside req/s, the CPU time per request of the API, PostgreSQL and Redis
+ * (Linux /proc). The API logs at `info` (request logging on, as an operator keeps it) to /dev/null; the
+ * rate limit is on, with a ceiling above the load (its Redis check is paid).
  */
 const SECONDS = Number(process.env.BENCH_INGRESS_SECONDS ?? 8)
 const WARM_UP_SECONDS = 2
-// BENCH_INGRESS_WORKER=0 measures the API alone (the queue then fills; nothing drains it)
+// The route and the baseline alternate in this many slices of SECONDS / SLICES each
+const SLICES = Number(process.env.BENCH_INGRESS_SLICES ?? 4)
+// A worker drains the creates after they were measured (its drain time is reported); BENCH_INGRESS_WORKER=0: none
 const WITH_WORKER = process.env.BENCH_INGRESS_WORKER !== '0'
 const CONNECTIONS = 50
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -30,6 +34,13 @@ const CPU_PROF_DIR = process.env.BENCH_INGRESS_CPU_PROF
 const ONLY = process.env.BENCH_INGRESS_ONLY
 const measures = (phase: 'create' | 'status' | 'list') => ONLY === undefined || ONLY === phase
 
+/** CPU time (µs) spent per answered request by the server under test, PostgreSQL and Redis: the cost side of a figure, steadier than req/s on a shared machine. */
+interface CpuPerRequest {
+  serverUs: number
+  postgresUs: number
+  redisUs: number
+}
+
 interface Figure {
   requestsPerSecond: number
   p50Ms: number
@@ -37,23 +48,68 @@ interface Figure {
   requests: number
   non2xx: number
   errors: number
+  cpuPerRequest: CpuPerRequest | null
 }
 
-function figureOf(result: autocannon.Result): Figure {
+const TICK_US = 10_000 // USER_HZ is 100 on Linux
+
+/** utime + stime (µs) of a process from /proc, 0 when it is gone or /proc is missing. */
+function cpuUsOf(pid: number | string): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * TICK_US
+  } catch {
+    return 0
+  }
+}
+
+function commandOf(pid: string): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+  } catch {
+    return ''
+  }
+}
+
+/** CPU µs so far of the server process and of every PostgreSQL and Redis process (Linux /proc). */
+function cpuSnapshot(serverPid: number | undefined): { server: number; postgres: number; redis: number } {
+  const sums = { server: serverPid ? cpuUsOf(serverPid) : 0, postgres: 0, redis: 0 }
+  let pids: string[] = []
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name))
+  } catch {}
+  for (const pid of pids) {
+    const command = commandOf(pid)
+    if (command === 'postgres') sums.postgres += cpuUsOf(pid)
+    else if (command === 'redis-server') sums.redis += cpuUsOf(pid)
+  }
+  return sums
+}
+
+async function load(options: autocannon.Options, seconds = SECONDS, serverPid?: number): Promise<Figure> {
+  const before = cpuSnapshot(serverPid)
+  const result = await autocannon({ connections: CONNECTIONS, pipelining: 1, duration: seconds, ...options })
+  const after = cpuSnapshot(serverPid)
+  const answered = result.requests.total
+  const perRequest = (from: number, to: number) => Math.round((to - from) / Math.max(1, answered))
   return {
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
-    requests: result.requests.total,
+    requests: answered,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    cpuPerRequest:
+      serverPid === undefined
+        ? null
+        : {
+            serverUs: perRequest(before.server, after.server),
+            postgresUs: perRequest(before.postgres, after.postgres),
+            redisUs: perRequest(before.redis, after.redis),
+          },
   }
-}
-
-async function load(options: autocannon.Options, seconds = SECONDS): Promise<Figure> {
-  return figureOf(
-    await autocannon({ connections: CONNECTIONS, pipelining: 1, duration: seconds, ...options }),
-  )
 }
 
 async function freePort(): Promise<number> {
@@ -87,7 +143,7 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** The baseline: Fastify's hello-world, resolved from apps/api so it is the API's own Fastify. */
-async function helloWorld(): Promise<Figure> {
+async function startHelloWorld(): Promise<{ url: string; child: ChildProcess }> {
   const fastifyPath = createRequire(new URL('../apps/api/package.json', import.meta.url)).resolve('fastify')
   const port = await freePort()
   const source = `
@@ -95,31 +151,78 @@ async function helloWorld(): Promise<Figure> {
     app.get('/', async () => ({ hello: 'world' }))
     app.listen({ host: '127.0.0.1', port: ${port} })
     process.on('SIGTERM', () => app.close())`
-  const child = await spawnServer(
-    ['-e', source],
-    { PATH: process.env.PATH ?? '' },
-    `http://127.0.0.1:${port}/`,
-  )
-  try {
-    const url = `http://127.0.0.1:${port}/`
-    await load({ url }, WARM_UP_SECONDS)
-    return await load({ url })
-  } finally {
-    await stop(child)
+  const url = `http://127.0.0.1:${port}/`
+  const child = await spawnServer(['-e', source], { PATH: process.env.PATH ?? '' }, url)
+  return { url, child }
+}
+
+/** A route's figure and the baseline's, measured in alternating slices of the same run. */
+interface Paired {
+  figure: Figure
+  baseline: Figure
+}
+
+/** Figures of several slices as one: requests summed, latency percentiles the worst slice's. */
+function combined(slices: Figure[], seconds: number): Figure {
+  const requests = slices.reduce((sum, slice) => sum + slice.requests, 0)
+  const cpu = slices.every((slice) => slice.cpuPerRequest !== null)
+    ? (['serverUs', 'postgresUs', 'redisUs'] as const).reduce(
+        (sums, key) => {
+          sums[key] = Math.round(
+            slices.reduce((sum, slice) => sum + (slice.cpuPerRequest?.[key] ?? 0) * slice.requests, 0) /
+              Math.max(1, requests),
+          )
+          return sums
+        },
+        { serverUs: 0, postgresUs: 0, redisUs: 0 } as CpuPerRequest,
+      )
+    : null
+  return {
+    requestsPerSecond: requests / seconds,
+    p50Ms: Math.max(...slices.map((slice) => slice.p50Ms)),
+    p99Ms: Math.max(...slices.map((slice) => slice.p99Ms)),
+    requests,
+    non2xx: slices.reduce((sum, slice) => sum + slice.non2xx, 0),
+    errors: slices.reduce((sum, slice) => sum + slice.errors, 0),
+    cpuPerRequest: cpu,
   }
 }
 
-function ratio(figure: Figure, baseline: Figure): number {
+/**
+ * The route and the hello-world baseline in SLICES alternating slices (baseline, route, baseline, …), each
+ * SECONDS / SLICES long: a neighbour's burst on this shared machine then weighs on both sides of the ratio
+ * instead of on one. Each is warmed up first.
+ */
+async function paired(
+  route: autocannon.Options,
+  apiPid: number | undefined,
+  baseline: { url: string; pid: number | undefined },
+): Promise<Paired> {
+  const slice = SECONDS / SLICES
+  await load(route, WARM_UP_SECONDS, apiPid)
+  const routeSlices: Figure[] = []
+  const baselineSlices: Figure[] = []
+  for (let i = 0; i < SLICES; i++) {
+    baselineSlices.push(await load({ url: baseline.url }, slice, baseline.pid))
+    routeSlices.push(await load(route, slice, apiPid))
+  }
+  return { figure: combined(routeSlices, SECONDS), baseline: combined(baselineSlices, SECONDS) }
+}
+
+function ratio({ figure, baseline }: Paired): number {
   return figure.requestsPerSecond / baseline.requestsPerSecond
 }
 
 export async function runIngressBench(): Promise<void> {
   const loadBefore = loadavg()
-  const baseline = await helloWorld()
-
   const teardowns: Array<() => unknown> = []
   const results: Record<string, unknown> = {}
   try {
+    const hello = await startHelloWorld()
+    teardowns.push(() => stop(hello.child))
+    const baseline = { url: hello.url, pid: hello.child.pid }
+    await load({ url: hello.url }, WARM_UP_SECONDS, baseline.pid)
+
     const service = await startService(
       { teardown: (fn) => teardowns.push(fn) },
       { LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '100000000', RECONCILE_AFTER_MS: '15000' },
@@ -135,7 +238,6 @@ export async function runIngressBench(): Promise<void> {
       `${service.baseUrl}/readyz`,
     )
     teardowns.push(() => stop(api))
-    if (WITH_WORKER) service.startWorker({ LOG_LEVEL: 'warn' })
     const authorization = `Bearer ${service.token()}`
 
     const create: autocannon.Options = {
@@ -152,95 +254,91 @@ export async function runIngressBench(): Promise<void> {
         },
       ],
     }
-    const alone = (name: string, figure: Figure) =>
+    const alone = (name: string, pair: Paired) =>
       console.log(
-        `${name}: ${Math.round(figure.requestsPerSecond)} req/s, ${ratio(figure, baseline).toFixed(3)} × hello-world (${Math.round(baseline.requestsPerSecond)} req/s), p50 ${figure.p50Ms} ms, p99 ${figure.p99Ms} ms, non-2xx ${figure.non2xx} (BENCH_INGRESS_ONLY=${ONLY}: nothing else measured or written)`,
+        `${name}: ${Math.round(pair.figure.requestsPerSecond)} req/s, ${ratio(pair).toFixed(3)} × hello-world (${Math.round(pair.baseline.requestsPerSecond)} req/s), p50 ${pair.figure.p50Ms} ms, p99 ${pair.figure.p99Ms} ms, non-2xx ${pair.figure.non2xx}, CPU µs/request ${JSON.stringify(pair.figure.cpuPerRequest)} (hello-world ${pair.baseline.cpuPerRequest?.serverUs}) (BENCH_INGRESS_ONLY=${ONLY}: nothing else measured or written)`,
       )
-    let creates: Figure | null = null
-    if (measures('create')) {
-      await load(create, WARM_UP_SECONDS)
-      creates = await load(create)
-    }
+    let creates: Paired | null = null
+    if (measures('create')) creates = await paired(create, api.pid, baseline)
     if (ONLY === 'create' && creates) return alone('POST /v1/events', creates)
 
-    // Reads against a calendar the worker has caught up with, so they do not compete with its drain
+    // The worker starts after the creates were measured (the API alone is under test) and drains them;
+    // the reads come after, against a calendar it has caught up with
     const drainStarted = performance.now()
     const store = await service.store()
-    if (WITH_WORKER) {
+    if (WITH_WORKER && creates) {
+      service.startWorker({ LOG_LEVEL: 'warn' })
       await waitUntil(
         async () => (await store.unfinishedJobs(Date.now() + 3_600_000, 1)).length === 0,
         600_000,
       )
     }
-    const drainMs = WITH_WORKER ? performance.now() - drainStarted : null
+    const drainMs = WITH_WORKER && creates ? performance.now() - drainStarted : null
 
     // A poll after a quiet spell: the events changed since then are the one created here
     const pollSince = new Date(Date.now() - 1).toISOString()
     const one = await service.call('POST', '/v1/events', { body: { title: 'Status', durationMinutes: 5 } })
-    const statusUrl = `${service.baseUrl}/v1/events/${one.body.event.id}/status`
-    const listUrl = `${service.baseUrl}/v1/events?updatedSince=${encodeURIComponent(pollSince)}&limit=50`
-    if (ONLY === 'status') {
-      await load({ url: statusUrl, headers: { authorization } }, WARM_UP_SECONDS)
-      return alone('GET /v1/events/{id}/status', await load({ url: statusUrl, headers: { authorization } }))
+    const status = {
+      url: `${service.baseUrl}/v1/events/${one.body.event.id}/status`,
+      headers: { authorization },
     }
-    if (ONLY === 'list') {
-      await load({ url: listUrl, headers: { authorization } }, WARM_UP_SECONDS)
-      return alone('GET /v1/events?updatedSince=…', await load({ url: listUrl, headers: { authorization } }))
+    const list = {
+      url: `${service.baseUrl}/v1/events?updatedSince=${encodeURIComponent(pollSince)}&limit=50`,
+      headers: { authorization },
     }
+    if (ONLY === 'status') return alone('GET /v1/events/{id}/status', await paired(status, api.pid, baseline))
+    if (ONLY === 'list') return alone('GET /v1/events?updatedSince=…', await paired(list, api.pid, baseline))
     if (!creates) throw new Error(`BENCH_INGRESS_ONLY=${ONLY}: create, status or list`)
-    await load({ url: statusUrl, headers: { authorization } }, WARM_UP_SECONDS)
-    const status = await load({ url: statusUrl, headers: { authorization } })
-
-    await load({ url: listUrl, headers: { authorization } }, WARM_UP_SECONDS)
-    const list = await load({ url: listUrl, headers: { authorization } })
+    const statuses = await paired(status, api.pid, baseline)
+    const lists = await paired(list, api.pid, baseline)
 
     const loadAfter = loadavg()
+    const entry = (pair: Paired, goal: string) => ({
+      ...pair.figure,
+      ratio: ratio(pair),
+      goal,
+      baseline: pair.baseline,
+    })
     Object.assign(results, {
       load: {
         connections: CONNECTIONS,
         pipelining: 1,
         seconds: SECONDS,
+        slices: SLICES,
         loadavgBefore: loadBefore,
         loadavgAfter: loadAfter,
       },
-      baseline: { what: 'bare Fastify hello-world, same node_modules', ...baseline },
-      create: {
-        ...creates,
-        ratio: ratio(creates, baseline),
-        goal: '>= 0.10, p99 < 50 ms, no non-2xx',
-        drainMs,
-      },
-      status: { ...status, ratio: ratio(status, baseline), goal: '>= 0.30, p99 < 20 ms' },
-      listUpdatedSince: {
-        ...list,
-        ratio: ratio(list, baseline),
-        goal: 'reported',
-        eventsChangedSince: 1,
-      },
+      baseline: 'bare Fastify hello-world, same node_modules, measured in slices alternating with each route',
+      create: { ...entry(creates, '>= 0.10, p99 < 50 ms, no non-2xx'), drainMs },
+      status: entry(statuses, '>= 0.30, p99 < 20 ms'),
+      listUpdatedSince: { ...entry(lists, 'reported'), eventsChangedSince: 1 },
     })
 
-    const row = (figure: Figure, goal: string) => ({
-      'req/s': Math.round(figure.requestsPerSecond),
-      'ratio to hello-world': (figure.requestsPerSecond / baseline.requestsPerSecond).toFixed(3),
-      'p50 ms': figure.p50Ms,
-      'p99 ms': figure.p99Ms,
-      'non-2xx': figure.non2xx,
-      errors: figure.errors,
+    const row = (pair: Paired, goal: string) => ({
+      'req/s': Math.round(pair.figure.requestsPerSecond),
+      'hello-world req/s': Math.round(pair.baseline.requestsPerSecond),
+      ratio: ratio(pair).toFixed(3),
+      'p50 ms': pair.figure.p50Ms,
+      'p99 ms': pair.figure.p99Ms,
+      'non-2xx': pair.figure.non2xx,
+      errors: pair.figure.errors,
+      'API µs/req': pair.figure.cpuPerRequest?.serverUs,
+      'PG µs/req': pair.figure.cpuPerRequest?.postgresUs,
+      'Redis µs/req': pair.figure.cpuPerRequest?.redisUs,
       goal,
     })
     console.log(
-      `ingress: autocannon -c ${CONNECTIONS} -p 1, ${SECONDS} s each; load average ${loadBefore[0]?.toFixed(1)} before, ${loadAfter[0]?.toFixed(1)} after`,
+      `ingress: autocannon -c ${CONNECTIONS} -p 1, ${SECONDS} s per route in ${SLICES} slices alternating with hello-world; load average ${loadBefore[0]?.toFixed(1)} before, ${loadAfter[0]?.toFixed(1)} after; hello-world's own CPU ${statuses.baseline.cpuPerRequest?.serverUs} µs/req`,
     )
     console.table({
-      'baseline: Fastify hello-world': row(baseline, ''),
       'POST /v1/events (auto, Idempotency-Key)': row(creates, '≥ 0.10, p99 < 50 ms, 0 non-2xx'),
-      'GET /v1/events/{id}/status': row(status, '≥ 0.30, p99 < 20 ms'),
-      'GET /v1/events?updatedSince=… (1 changed since)': row(list, 'reported'),
+      'GET /v1/events/{id}/status': row(statuses, '≥ 0.30, p99 < 20 ms'),
+      'GET /v1/events?updatedSince=… (1 changed since)': row(lists, 'reported'),
     })
     console.log(
       drainMs === null
         ? 'no worker ran (BENCH_INGRESS_WORKER=0)'
-        : `one worker ran; it drained the creates ${(drainMs / 1000).toFixed(1)} s after the load stopped`,
+        : `one worker, started after the creates were measured, drained them in ${(drainMs / 1000).toFixed(1)} s`,
     )
     writeFileSync('bench-ingress.json', `${JSON.stringify(results, null, 2)}\n`)
     console.log('written: bench-ingress.json')
