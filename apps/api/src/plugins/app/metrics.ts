@@ -65,14 +65,28 @@ export default fp(
       },
     })
 
-    app.addHook('onResponse', async (request, reply) => {
-      const labels = {
-        method: request.method,
-        route: request.routeOptions.url ?? '(unmatched)',
-        status_code: String(reply.statusCode),
+    // The labelled series of each method, route and status, looked up once: prom-client otherwise builds
+    // and hashes the label set on every observation
+    const series = new Map<
+      string,
+      { count: Counter.Internal; latency: Histogram.Internal<'method' | 'route' | 'status_code'> }
+    >()
+    app.addHook('onResponse', (request, reply, done) => {
+      const method = request.method
+      const route = request.routeOptions.url ?? '(unmatched)'
+      const statusCode = String(reply.statusCode)
+      const key = `${method} ${statusCode} ${route}`
+      let labelled = series.get(key)
+      if (labelled === undefined) {
+        labelled = {
+          count: requests.labels(method, route, statusCode),
+          latency: duration.labels(method, route, statusCode),
+        }
+        series.set(key, labelled)
       }
-      requests.inc(labels)
-      duration.observe(labels, reply.elapsedTime / 1000)
+      labelled.count.inc()
+      labelled.latency.observe(reply.elapsedTime / 1000)
+      done()
     })
 
     app.decorate('metrics', registry)

@@ -7,11 +7,12 @@ import fp from 'fastify-plugin'
  */
 export default fp(
   async (app: FastifyInstance) => {
-    app.addHook('onSend', async (request, reply, payload) => {
+    // A callback hook, not an async one: it runs on every answer, and a promise per answer is a cost
+    app.addHook('onSend', (request, reply, payload, done) => {
       reply.header('cache-control', 'no-store')
       reply.header('x-content-type-options', 'nosniff')
       reply.header('x-request-id', request.id)
-      return payload
+      done(null, payload)
     })
   },
   { name: 'security-headers' },
