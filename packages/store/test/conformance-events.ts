@@ -57,6 +57,44 @@ export function eventScenarios(scenario: Scenario): void {
     t.equal(await store.getJob(CAL, 'job_unknown'), null)
   })
 
+  scenario('concurrent submissions store every field exactly as a lone one does', async (t, store) => {
+    // Made together, they may share one statement (the PostgreSQL adapter groups them): each must still
+    // store its event, job and idempotency record field for field, JSON text and odd characters included
+    const submissions = Array.from({ length: 12 }, (_, i) => {
+      const event = {
+        ...aRichEvent(),
+        id: `evt_group_${i}`,
+        title: `Review ${i} "quoted" \\ back\\slash \u2028 ✓`,
+        ...(i % 2 === 0 ? { failure: null, window: null, description: null } : {}),
+      }
+      const job = aJob({ eventId: event.id, ...(i % 3 === 0 ? { error: null, outcome: null } : {}) })
+      const idempotency = anIdempotencyWrite({
+        response: {
+          status: 202,
+          body: { event: { id: event.id, title: event.title }, list: [1, null, 'x'] },
+        },
+      })
+      return { event, job, idempotency }
+    })
+    const results = await Promise.all(
+      submissions.map(({ event, job, idempotency }) =>
+        store.submit({ calendarId: CAL, job, event, idempotency }),
+      ),
+    )
+    results.forEach((result, i) => {
+      const { event, job } = submissions[i] as (typeof submissions)[number]
+      t.strictSame(result, { kind: 'done', value: { job, event } })
+    })
+    for (const { event, job, idempotency } of submissions) {
+      t.strictSame(await store.getEvent(CAL, event.id), event)
+      t.strictSame(await store.getJob(CAL, job.id), job)
+      t.strictSame(await store.findIdempotency(CAL, idempotency.key, T0 - DAY + MINUTE), {
+        ...idempotency,
+        calendarId: CAL,
+      })
+    }
+  })
+
   scenario('submit with an idempotency key replays within 24 h and not after', async (t, store) => {
     const key = anIdempotencyWrite({ createdAt: T0 })
     const first = aCreate()

@@ -144,35 +144,45 @@ async function storedRecord(pool: pg.Pool, calendarId: string, key: string): Pro
 const MAX_GROUP = 200
 const MAX_GROUPS_IN_FLIGHT = 2
 
-/** A submission's fields as one element of the group statement's JSON array (jsonb travels as text). */
-function groupRow(n: number, submission: Submission): Record<string, unknown> {
+/** `,"name":value` for a JSON column: its value embedded as JSON (a null value is SQL NULL). */
+function embedded(name: string, json: string | null): string {
+  return `,"${name}":${json ?? 'null'}`
+}
+
+/**
+ * A submission's fields as one element of the group statement's JSON array. The JSON columns (and the
+ * stored response) are embedded as JSON, not as strings of JSON: nothing is escaped twice here, nor parsed
+ * twice by the server. Each is `toJson` of a non-null value or null (rows.ts), so valid JSON.
+ */
+function groupRowJson(n: number, submission: Submission): string {
   const { calendarId, job, event, idempotency } = submission
-  const row: Record<string, unknown> = {
+  const scalars: Record<string, unknown> = {
     n,
     calendar_id: calendarId,
     has_event: event !== undefined,
     key: idempotency?.key ?? null,
     request_hash: idempotency?.requestHash ?? null,
-    response: idempotency ? toJson(idempotency.response) : null,
     key_created_at: idempotency ? toTimestamp(idempotency.createdAt) : null,
   }
+  let json = embedded('response', idempotency ? toJson(idempotency.response) : null)
   if (event !== undefined) {
     const eventRow = eventToRow(event)
-    for (const column of EVENT_COLUMNS) row[`e_${column}`] = eventRow[column]
+    for (const column of EVENT_COLUMNS) {
+      if (columnType(column) === 'jsonb') json += embedded(`e_${column}`, eventRow[column] as string | null)
+      else scalars[`e_${column}`] = eventRow[column]
+    }
   }
   const jobRow = jobToRow(job)
-  for (const column of JOB_COLUMNS) row[`j_${column}`] = jobRow[column]
-  return row
+  for (const column of JOB_COLUMNS) {
+    if (columnType(column) === 'jsonb') json += embedded(`j_${column}`, jobRow[column] as string | null)
+    else scalars[`j_${column}`] = jobRow[column]
+  }
+  // `scalars` always has fields: its closing brace gives way to the embedded ones
+  return `${JSON.stringify(scalars).slice(0, -1)}${json}}`
 }
 
-function recordType(type: string): string {
-  return type === 'jsonb' ? 'text' : type
-}
-
-function castedColumns(prefix: string, columns: readonly string[]): string {
-  return columns
-    .map((column) => `${prefix}${column}${columnType(column) === 'jsonb' ? '::jsonb' : ''}`)
-    .join(', ')
+function prefixed(prefix: string, columns: readonly string[]): string {
+  return columns.map((column) => `${prefix}${column}`).join(', ')
 }
 
 /**
@@ -182,14 +192,14 @@ function castedColumns(prefix: string, columns: readonly string[]): string {
  */
 const GROUP_STATEMENT = `WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
-    n integer, calendar_id text, has_event boolean, key text, request_hash text, response text,
+    n integer, calendar_id text, has_event boolean, key text, request_hash text, response jsonb,
     key_created_at timestamptz,
-    ${EVENT_COLUMNS.map((c) => `e_${c} ${recordType(columnType(c))}`).join(', ')},
-    ${JOB_COLUMNS.map((c) => `j_${c} ${recordType(columnType(c))}`).join(', ')})
+    ${EVENT_COLUMNS.map((c) => `e_${c} ${columnType(c)}`).join(', ')},
+    ${JOB_COLUMNS.map((c) => `j_${c} ${columnType(c)}`).join(', ')})
 ),
 claim AS (
   INSERT INTO idempotency_keys (calendar_id, key, request_hash, response, created_at)
-  SELECT calendar_id, key, request_hash, response::jsonb, key_created_at FROM input WHERE key IS NOT NULL
+  SELECT calendar_id, key, request_hash, response, key_created_at FROM input WHERE key IS NOT NULL
   ON CONFLICT (calendar_id, key) DO UPDATE
     SET request_hash = EXCLUDED.request_hash, response = EXCLUDED.response, created_at = EXCLUDED.created_at
     WHERE idempotency_keys.created_at <= EXCLUDED.created_at - interval '${IDEMPOTENCY_TTL_MS} milliseconds'
@@ -202,11 +212,11 @@ accepted AS (
 ),
 new_events AS (
   INSERT INTO events (${EVENT_COLUMNS.join(', ')})
-  SELECT ${castedColumns('e_', EVENT_COLUMNS)} FROM accepted WHERE has_event
+  SELECT ${prefixed('e_', EVENT_COLUMNS)} FROM accepted WHERE has_event
 ),
 new_jobs AS (
   INSERT INTO jobs (${JOB_COLUMNS.join(', ')})
-  SELECT ${castedColumns('j_', JOB_COLUMNS)} FROM accepted
+  SELECT ${prefixed('j_', JOB_COLUMNS)} FROM accepted
 )
 SELECT input.n, (input.key IS NULL OR claim.key IS NOT NULL) AS claimed, stored.calendar_id, stored.key,
   stored.request_hash, stored.response, stored.created_at
@@ -223,7 +233,7 @@ async function submitGroup(pool: pg.Pool, submissions: Submission[]): Promise<Su
     const result = await pool.query<SubmitRow & { n: number }>({
       name: 'submit:group',
       text: GROUP_STATEMENT,
-      values: [JSON.stringify(submissions.map((submission, n) => groupRow(n, submission)))],
+      values: [`[${submissions.map((submission, n) => groupRowJson(n, submission)).join(',')}]`],
     })
     rows = result.rows
   } catch (error) {
