@@ -1,5 +1,5 @@
 import { contractSchemas } from '@scheduler/contract'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { BadRequestProblem, UriTooLongProblem } from './errors.js'
 import { expectationFailed, MAX_URL_LENGTH } from './framework-errors.js'
@@ -39,13 +39,16 @@ function hasNoBody(request: FastifyRequest): boolean {
  * longer than MAX_URL_LENGTH is a 414; an HTTP/1.1 request without `Host` a 400 (RFC 9112 §3.2; Node's own
  * check, which answers without a body, is turned off in the server options so that this one answers).
  */
-async function checkRequestHead(request: FastifyRequest): Promise<void> {
+function checkRequestHead(
+  request: FastifyRequest,
+  _reply: FastifyReply,
+  done: (error?: Error) => void,
+): void {
   if (request.url.length > MAX_URL_LENGTH) {
-    throw new UriTooLongProblem(`The URL is longer than ${MAX_URL_LENGTH} characters`)
-  }
-  if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-    throw new BadRequestProblem('An HTTP/1.1 request must carry a Host header')
-  }
+    done(new UriTooLongProblem(`The URL is longer than ${MAX_URL_LENGTH} characters`))
+  } else if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+    done(new BadRequestProblem('An HTTP/1.1 request must carry a Host header'))
+  } else done()
 }
 
 /**
@@ -71,11 +74,12 @@ async function schedulerApi(app: FastifyInstance, options: AppOptions) {
   })
   // An empty body is no body, whatever type it declares (even an empty or malformed one): its Content-Type
   // is dropped before parsing, so `POST …/cancel` and `DELETE` (which take none) work with any or none
-  app.addHook('preParsing', async (request, _reply, payload) => {
+  // (Callback hooks here and in checkRequestHead: they run on every request, and a promise each is a cost)
+  app.addHook('preParsing', (request, _reply, payload, done) => {
     if (request.headers['content-type'] !== undefined && hasNoBody(request)) {
       delete request.headers['content-type']
     }
-    return payload
+    done(null, payload)
   })
   app.addHook('onRequest', checkRequestHead)
   app.server.on('checkExpectation', expectationFailed)

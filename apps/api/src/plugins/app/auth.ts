@@ -87,13 +87,24 @@ export default fp(
       return claims
     }
 
+    // The scopes of a verified token's claims, parsed once while its claims are cached
+    const scopes = new WeakMap<AccessTokenClaims, Set<string>>()
+    function scopesOf(claims: AccessTokenClaims): Set<string> {
+      let granted = scopes.get(claims)
+      if (granted === undefined) {
+        granted = grantedScopes(claims.scope)
+        scopes.set(claims, granted)
+      }
+      return granted
+    }
+
     app.decorate('authenticate', authenticate)
     app.decorate('authorize', async (request: FastifyRequest) => {
       const claims = await authenticate(request)
       const scope = request.routeOptions.config.scope
       // Routes without a scope are refused at registration; this guards against a misconfigured route
       if (!scope) throw new ForbiddenProblem('(undeclared)')
-      if (!grantedScopes(claims.scope).has(scope)) throw new ForbiddenProblem(scope)
+      if (!scopesOf(claims).has(scope)) throw new ForbiddenProblem(scope)
     })
   },
   { name: 'auth', dependencies: ['jwt'] },
