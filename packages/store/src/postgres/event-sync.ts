@@ -11,7 +11,7 @@ import {
   SyncTokenExpiredError,
 } from '../port.js'
 import { decodeSyncCursor, decodeSyncToken, encodeSyncCursor, encodeSyncToken } from '../sync-token.js'
-import { inTransaction } from './connection.js'
+import { inTransaction, mapError } from './connection.js'
 import { type EventRow, eventFromRow, toTimestamp } from './rows.js'
 
 // How reads know what they have seen. Every write to `events` leaves a row in `event_changes` with its
@@ -94,6 +94,7 @@ export async function listEventsPage(
 ): Promise<EventPage> {
   const cursor = q.cursor === undefined ? undefined : decodeListCursor(q.cursor, q.order)
   const limit = Math.max(1, Math.floor(q.limit))
+  if (cursor === undefined) return firstListPage(pool, calendarId, q, limit)
   return inSnapshot(pool, async (client) => {
     const horizon = await readHorizon(client)
     if (cursor !== undefined && !isSnapshot(cursor.since))
@@ -146,6 +147,50 @@ export async function listEventsPage(
     const syncToken = encodeSyncToken({ calendarId, epoch: horizon.epoch, position: since })
     return { items, nextCursor: null, syncToken }
   })
+}
+
+interface FirstPageRow extends EventRow {
+  horizon_epoch: string
+  horizon_snapshot: string
+}
+
+/**
+ * The first page of a listing (the polls: `updatedSince` without a cursor) in ONE statement, without a
+ * transaction: the horizon and the page are read under the statement's one snapshot, which is what
+ * `pg_current_snapshot()` answers, so the cursor and the sync token mean exactly what they mean when
+ * `inSnapshot` reads them in three statements (and two more for BEGIN and COMMIT). The horizon's one row
+ * is joined to the page, so a page without events still answers it.
+ */
+async function firstListPage(
+  pool: pg.Pool,
+  calendarId: string,
+  q: EventListQuery,
+  limit: number,
+): Promise<EventPage> {
+  const page = keysetSql(calendarId, q, undefined, undefined, limit + 1)
+  const orderBy =
+    q.order === 'start' ? 'page.sort_start, page.created_at, page.id' : 'page.updated_at, page.id'
+  const text = `SELECT horizon.epoch AS horizon_epoch, horizon.snapshot AS horizon_snapshot, page.*
+    FROM (SELECT epoch, pg_current_snapshot()::text AS snapshot FROM event_change_horizon) AS horizon
+    LEFT JOIN LATERAL (${page.text}) AS page ON true
+    ORDER BY ${orderBy}`
+  let rows: FirstPageRow[]
+  try {
+    rows = (await pool.query<FirstPageRow>(text, page.params)).rows
+  } catch (error) {
+    throw mapError(error)
+  }
+  const first = rows[0]
+  if (first === undefined) throw new Error('The change log has no horizon row (migration 3 missing)')
+  const since = first.horizon_snapshot
+  const events = first.id === null ? [] : rows.map(eventFromRow)
+  if (events.length > limit) {
+    const items = events.slice(0, limit)
+    const keys = cursorKeysOf(items.at(-1) as EventRecord, q.order)
+    return { items, nextCursor: encodeListCursor({ phase: 'keys', since, keys }), syncToken: null }
+  }
+  const syncToken = encodeSyncToken({ calendarId, epoch: first.horizon_epoch, position: since })
+  return { items: events, nextCursor: null, syncToken }
 }
 
 /** One page of the changes since a sync token, by event id, each event once. */
