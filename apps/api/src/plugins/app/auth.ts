@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { grantedScopes, type Scope } from '../../auth/scopes.js'
 import { CLOCK_TOLERANCE_MS, issuedAtProblem } from '../../auth/token-time.js'
@@ -17,7 +17,7 @@ declare module 'fastify' {
      * An `onRequest` hook: authenticates the request, then requires the route's `config.scope` (403).
      * Registered once for every `/v1` route (routes/v1/index.ts).
      */
-    authorize: (request: FastifyRequest) => Promise<void>
+    authorize: (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void
   }
 }
 
@@ -47,13 +47,16 @@ export default fp(
     // and fast-jwt's hashed cache lookup. Refusals are never remembered; the oldest entry goes first.
     const accepted = new Map<string, { claims: AccessTokenClaims; untilMs: number }>()
 
-    async function authenticate(request: FastifyRequest): Promise<AccessTokenClaims> {
+    /** The claims of a token accepted before (and still within its time), set on the request; else undefined. */
+    function remembered(request: FastifyRequest): AccessTokenClaims | undefined {
       const known = accepted.get(request.headers.authorization ?? '')
-      if (known !== undefined && Date.now() < known.untilMs) {
-        request.user = known.claims
-        return known.claims
-      }
-      return verify(request)
+      if (known === undefined || Date.now() >= known.untilMs) return undefined
+      request.user = known.claims
+      return known.claims
+    }
+
+    async function authenticate(request: FastifyRequest): Promise<AccessTokenClaims> {
+      return remembered(request) ?? verify(request)
     }
 
     async function verify(request: FastifyRequest): Promise<AccessTokenClaims> {
@@ -99,13 +102,26 @@ export default fp(
     }
 
     app.decorate('authenticate', authenticate)
-    app.decorate('authorize', async (request: FastifyRequest) => {
-      const claims = await authenticate(request)
+    /** The 403 for a route's scope the claims do not grant, or undefined. */
+    function scopeRefusal(request: FastifyRequest, claims: AccessTokenClaims): ForbiddenProblem | undefined {
       const scope = request.routeOptions.config.scope
       // Routes without a scope are refused at registration; this guards against a misconfigured route
-      if (!scope) throw new ForbiddenProblem('(undeclared)')
-      if (!scopesOf(claims).has(scope)) throw new ForbiddenProblem(scope)
-    })
+      if (!scope) return new ForbiddenProblem('(undeclared)')
+      return scopesOf(claims).has(scope) ? undefined : new ForbiddenProblem(scope)
+    }
+
+    // A callback hook: a remembered token (nearly every request) is checked without a promise
+    app.decorate(
+      'authorize',
+      (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+        const claims = remembered(request)
+        if (claims !== undefined) {
+          done(scopeRefusal(request, claims))
+          return
+        }
+        verify(request).then((verified) => done(scopeRefusal(request, verified)), done)
+      },
+    )
   },
   { name: 'auth', dependencies: ['jwt'] },
 )
