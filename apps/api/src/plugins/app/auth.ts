@@ -101,7 +101,6 @@ export default fp(
       return granted
     }
 
-    app.decorate('authenticate', authenticate)
     /** The 403 for a route's scope the claims do not grant, or undefined. */
     function scopeRefusal(request: FastifyRequest, claims: AccessTokenClaims): ForbiddenProblem | undefined {
       const scope = request.routeOptions.config.scope
@@ -110,6 +109,7 @@ export default fp(
       return scopesOf(claims).has(scope) ? undefined : new ForbiddenProblem(scope)
     }
 
+    app.decorate('authenticate', authenticate)
     // A callback hook: a remembered token (nearly every request) is checked without a promise
     app.decorate(
       'authorize',
