@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs'
 
 /**
- * Top self-time tables from a V8 `.cpuprofile` (node --cpu-prof): by function and by file or package.
- * Usage: `tsx bench/profile-table.ts <file.cpuprofile> [rows]`.
+ * Tables from a V8 `.cpuprofile` (node --cpu-prof): self time by function and by file or package, then
+ * inclusive time (a frame with what it calls) by function and by package; percentages of the busy samples.
+ * Usage: `pnpm exec tsx bench/profile-table.ts <file.cpuprofile> [rows]`.
  */
 interface ProfileNode {
   id: number
@@ -26,6 +27,11 @@ profile.samples.forEach((id, index) => {
   selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0))
 })
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0)
+// Percentages are of the busy samples: the idle ones (the process waiting on I/O) are left out
+const idleUs = [...selfUs]
+  .filter(([id]) => byId.get(id)?.callFrame.functionName === '(idle)')
+  .reduce((sum, [, us]) => sum + us, 0)
+const busy = Math.max(1, total - idleUs)
 
 function place(url: string): string {
   if (!url) return '(native/VM)'
@@ -37,47 +43,65 @@ function place(url: string): string {
   return repo ? `${repo[1]}/${repo[2]}` : path
 }
 
-function top(keyOf: (node: ProfileNode) => string): void {
+function functionKey(node: ProfileNode): string {
+  return `${node.callFrame.functionName || '(anonymous)'} ${place(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`
+}
+
+function packageKey(node: ProfileNode): string {
+  return place(node.callFrame.url)
+}
+
+function print(title: string, column: string, sums: Map<string, number>): void {
+  console.log(title)
+  console.table(
+    [...sums]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, rows)
+      .map(([key, us]) => ({
+        [column]: `${((100 * us) / busy).toFixed(1)}%`,
+        ms: Math.round(us / 1000),
+        key,
+      })),
+  )
+}
+
+/** Self time per key: each sample counted for the frame it was taken in. */
+function selfBy(keyOf: (node: ProfileNode) => string): Map<string, number> {
   const sums = new Map<string, number>()
   for (const [id, us] of selfUs) {
     const node = byId.get(id)
-    if (!node) continue
+    if (!node || node.callFrame.functionName === '(idle)') continue
     const key = keyOf(node)
     sums.set(key, (sums.get(key) ?? 0) + us)
   }
-  const table = [...sums]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, rows)
-    .map(([key, us]) => ({ self: `${((100 * us) / total).toFixed(1)}%`, ms: Math.round(us / 1000), key }))
-  console.table(table)
+  return sums
 }
 
-console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled`)
-top(
-  (node) =>
-    `${node.callFrame.functionName || '(anonymous)'} ${place(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`,
-)
-top((node) => place(node.callFrame.url))
-
-// Inclusive: the share of samples with the package anywhere on the stack (each sample counted once per package)
+/** Inclusive time per key: each sample counted once for every key on its stack (a frame with what it calls). */
 const parentOf = new Map<number, number>()
 for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id)
-const inclusive = new Map<string, number>()
-for (const [id, us] of selfUs) {
-  const seen = new Set<string>()
-  for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
-    const node = byId.get(at)
-    if (node?.callFrame.url) seen.add(place(node.callFrame.url))
+function inclusiveBy(keyOf: (node: ProfileNode) => string): Map<string, number> {
+  const sums = new Map<string, number>()
+  for (const [id, us] of selfUs) {
+    if (byId.get(id)?.callFrame.functionName === '(idle)') continue
+    const seen = new Set<string>()
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const node = byId.get(at)
+      if (node?.callFrame.url) seen.add(keyOf(node))
+    }
+    for (const key of seen) sums.set(key, (sums.get(key) ?? 0) + us)
   }
-  for (const key of seen) inclusive.set(key, (inclusive.get(key) ?? 0) + us)
+  return sums
 }
-console.table(
-  [...inclusive]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, rows)
-    .map(([key, us]) => ({
-      inclusive: `${((100 * us) / total).toFixed(1)}%`,
-      ms: Math.round(us / 1000),
-      key,
-    })),
+
+console.log(
+  `${file}: ${(total / 1e6).toFixed(1)} s sampled, ${((100 * idleUs) / Math.max(1, total)).toFixed(1)} % idle; percentages below are of the ${(busy / 1e6).toFixed(1)} s busy`,
 )
+print('Self time by function', 'self', selfBy(functionKey))
+print('Self time by package or file', 'self', selfBy(packageKey))
+print(
+  'Inclusive time by function (a frame with what it calls; JavaScript frames only)',
+  'inclusive',
+  inclusiveBy(functionKey),
+)
+print('Inclusive time by package or file', 'inclusive', inclusiveBy(packageKey))
