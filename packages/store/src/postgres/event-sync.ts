@@ -97,56 +97,52 @@ export async function listEventsPage(
   if (cursor === undefined) return firstListPage(pool, calendarId, q, limit)
   return inSnapshot(pool, async (client) => {
     const horizon = await readHorizon(client)
-    if (cursor !== undefined && !isSnapshot(cursor.since))
-      throw new InvalidCursorError('The cursor is malformed')
-    if (cursor !== undefined && !(await isAnswerable(client, cursor.since))) {
+    if (!isSnapshot(cursor.since)) throw new InvalidCursorError('The cursor is malformed')
+    if (!(await isAnswerable(client, cursor.since))) {
       throw new SyncTokenExpiredError('The listing began before the change history kept; list again')
     }
-    const since = cursor?.since ?? horizon.snapshot
+    const since = cursor.since
     const items: EventRecord[] = []
     let afterId: string | null = null
     // The changes phase answers the changes up to the snapshot it began in; later ones go to the next sync.
-    const until = cursor?.phase === 'changes' ? cursor.until : horizon.snapshot
-    if (cursor !== undefined && !isSnapshot(until)) throw new InvalidCursorError('The cursor is malformed')
-    if (cursor === undefined || cursor.phase === 'keys') {
+    const until = cursor.phase === 'changes' ? cursor.until : horizon.snapshot
+    if (!isSnapshot(until)) throw new InvalidCursorError('The cursor is malformed')
+    if (cursor.phase === 'keys') {
       // Events changed since the listing began are left to the changes that end it: each shows up at
       // most twice (once before its change, once after), an unchanged one exactly once.
-      const unchangedSince = cursor === undefined ? undefined : since
-      const rows = await selectEvents(
-        client,
-        keysetSql(calendarId, q, cursor?.keys, unchangedSince, limit + 1),
-      )
-      if (rows.length > limit) {
-        const page = rows.slice(0, limit)
-        const last = page.at(-1) as EventRecord
-        const keys = cursorKeysOf(last, q.order)
-        return { items: page, nextCursor: encodeListCursor({ phase: 'keys', since, keys }), syncToken: null }
-      }
+      const rows = await selectEvents(client, keysetSql(calendarId, q, cursor.keys, since, limit + 1))
+      const cut = keysPageCut(rows, limit, q, since)
+      if (cut) return cut
       items.push(...rows)
     } else {
       afterId = cursor.afterId
     }
-    // A listing that began in this very snapshot has seen every change there is.
-    if (cursor !== undefined) {
-      const room = limit - items.length
-      const changed = await selectEvents(
-        client,
-        changedSinceSql(calendarId, q, since, until, afterId, room + 1),
-      )
-      if (changed.length > room) {
-        items.push(...changed.slice(0, room))
-        const lastId = room === 0 ? afterId : (items.at(-1) as EventRecord).id
-        return {
-          items,
-          nextCursor: encodeListCursor({ phase: 'changes', order: q.order, since, until, afterId: lastId }),
-          syncToken: null,
-        }
+    const room = limit - items.length
+    const changed = await selectEvents(
+      client,
+      changedSinceSql(calendarId, q, since, until, afterId, room + 1),
+    )
+    if (changed.length > room) {
+      items.push(...changed.slice(0, room))
+      const lastId = room === 0 ? afterId : (items.at(-1) as EventRecord).id
+      return {
+        items,
+        nextCursor: encodeListCursor({ phase: 'changes', order: q.order, since, until, afterId: lastId }),
+        syncToken: null,
       }
-      items.push(...changed)
     }
+    items.push(...changed)
     const syncToken = encodeSyncToken({ calendarId, epoch: horizon.epoch, position: since })
     return { items, nextCursor: null, syncToken }
   })
+}
+
+/** When the keys phase found more than `limit` rows: the page of the first `limit` and the cursor after it. */
+function keysPageCut(rows: EventRecord[], limit: number, q: EventListQuery, since: string): EventPage | null {
+  if (rows.length <= limit) return null
+  const items = rows.slice(0, limit)
+  const keys = cursorKeysOf(items.at(-1) as EventRecord, q.order)
+  return { items, nextCursor: encodeListCursor({ phase: 'keys', since, keys }), syncToken: null }
 }
 
 interface FirstPageRow extends EventRow {
@@ -168,12 +164,10 @@ async function firstListPage(
   limit: number,
 ): Promise<EventPage> {
   const page = keysetSql(calendarId, q, undefined, undefined, limit + 1)
-  const orderBy =
-    q.order === 'start' ? 'page.sort_start, page.created_at, page.id' : 'page.updated_at, page.id'
   const text = `SELECT horizon.epoch AS horizon_epoch, horizon.snapshot AS horizon_snapshot, page.*
     FROM (SELECT epoch, pg_current_snapshot()::text AS snapshot FROM event_change_horizon) AS horizon
     LEFT JOIN LATERAL (${page.text}) AS page ON true
-    ORDER BY ${orderBy}`
+    ORDER BY ${listOrder(q.order, 'page.')}`
   let rows: FirstPageRow[]
   try {
     rows = (await pool.query<FirstPageRow>(text, page.params)).rows
@@ -184,11 +178,8 @@ async function firstListPage(
   if (first === undefined) throw new Error('The change log has no horizon row (migration 3 missing)')
   const since = first.horizon_snapshot
   const events = first.id === null ? [] : rows.map(eventFromRow)
-  if (events.length > limit) {
-    const items = events.slice(0, limit)
-    const keys = cursorKeysOf(items.at(-1) as EventRecord, q.order)
-    return { items, nextCursor: encodeListCursor({ phase: 'keys', since, keys }), syncToken: null }
-  }
+  const cut = keysPageCut(events, limit, q, since)
+  if (cut) return cut
   const syncToken = encodeSyncToken({ calendarId, epoch: first.horizon_epoch, position: since })
   return { items: events, nextCursor: null, syncToken }
 }
@@ -324,9 +315,14 @@ function keysetSql(
       where.push(`(updated_at, id) > (${param(toTimestamp(after.updatedAt))}, ${param(after.id, 'text')})`)
     }
   }
-  const orderBy = q.order === 'start' ? 'sort_start ASC, created_at ASC, id ASC' : 'updated_at ASC, id ASC'
-  const text = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ${param(rows, 'integer')}`
+  const text = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY ${listOrder(q.order)} LIMIT ${param(rows, 'integer')}`
   return { text, params }
+}
+
+/** A listing's sort keys, ascending, as an ORDER BY list on columns of `events` (prefixed by `table`). */
+function listOrder(order: EventListQuery['order'], table = ''): string {
+  const keys = order === 'start' ? ['sort_start', 'created_at', 'id'] : ['updated_at', 'id']
+  return keys.map((key) => `${table}${key} ASC`).join(', ')
 }
 
 /** The events matching the filters now that changed after snapshot `since`, by id after `afterId`. */

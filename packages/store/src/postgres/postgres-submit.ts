@@ -165,18 +165,15 @@ function groupRowJson(n: number, submission: Submission): string {
     key_created_at: idempotency ? toTimestamp(idempotency.createdAt) : null,
   }
   let json = embedded('response', idempotency ? toJson(idempotency.response) : null)
-  if (event !== undefined) {
-    const eventRow = eventToRow(event)
-    for (const column of EVENT_COLUMNS) {
-      if (columnType(column) === 'jsonb') json += embedded(`e_${column}`, eventRow[column] as string | null)
-      else scalars[`e_${column}`] = eventRow[column]
+  // A row's columns under `prefix`: scalars into `scalars`, JSON ones embedded
+  const add = (prefix: string, columns: readonly string[], row: Record<string, unknown>) => {
+    for (const column of columns) {
+      if (columnType(column) === 'jsonb') json += embedded(`${prefix}${column}`, row[column] as string | null)
+      else scalars[`${prefix}${column}`] = row[column]
     }
   }
-  const jobRow = jobToRow(job)
-  for (const column of JOB_COLUMNS) {
-    if (columnType(column) === 'jsonb') json += embedded(`j_${column}`, jobRow[column] as string | null)
-    else scalars[`j_${column}`] = jobRow[column]
-  }
+  if (event !== undefined) add('e_', EVENT_COLUMNS, eventToRow(event))
+  add('j_', JOB_COLUMNS, jobToRow(job))
   // `scalars` always has fields: its closing brace gives way to the embedded ones
   return `${JSON.stringify(scalars).slice(0, -1)}${json}}`
 }
