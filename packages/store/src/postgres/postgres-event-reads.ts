@@ -30,12 +30,19 @@ async function readOne(pool: pg.Pool, key: EventKey): Promise<EventRecord | null
   return rows[0] === undefined ? null : eventFromRow(rows[0])
 }
 
+/**
+ * The events of many keys ($1 calendar ids, $2 ids), each found by primary key; `LIMIT 1` (one row anyway)
+ * keeps the planner from making this a hash join that reads the whole table for every group of status polls.
+ */
+export const GROUP_READ_STATEMENT = `SELECT found.* FROM unnest($1::text[], $2::text[]) AS wanted(calendar_id, id)
+  CROSS JOIN LATERAL (
+    SELECT * FROM events WHERE events.calendar_id = wanted.calendar_id AND events.id = wanted.id LIMIT 1
+  ) AS found`
+
 async function readGroup(pool: pg.Pool, keys: EventKey[]): Promise<Array<EventRecord | null>> {
   const rows = await rowsOf<EventRow>(pool, {
     name: 'events:group',
-    text: `SELECT events.* FROM events
-           JOIN unnest($1::text[], $2::text[]) AS wanted(calendar_id, id)
-             ON events.calendar_id = wanted.calendar_id AND events.id = wanted.id`,
+    text: GROUP_READ_STATEMENT,
     values: [keys.map((key) => key.calendarId), keys.map((key) => key.id)],
   })
   const found = new Map(rows.map((row) => [`${row.calendar_id}\u0000${row.id}`, row]))

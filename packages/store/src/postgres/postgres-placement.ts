@@ -196,6 +196,17 @@ export async function bumpRevision(client: Queryable, calendarId: string): Promi
 }
 
 /**
+ * The results of a batch's jobs ($1 calendar id; per job $2 id, $3 state, $4 outcome, $5 error, $6 finished
+ * at). `j.id = ANY($2)` lets the planner find the jobs by primary key; joined on `v.id` alone it read every
+ * job of the calendar per batch (measured: a sequential scan of 10,000 jobs to update 50).
+ */
+export const JOB_RESULTS_STATEMENT = `UPDATE jobs AS j
+  SET state = v.state, outcome = v.outcome, error = v.error, finished_at = v.finished_at
+  FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[])
+    AS v(id, state, outcome, error, finished_at)
+  WHERE j.calendar_id = $1 AND j.id = ANY($2::text[]) AND j.id = v.id`
+
+/**
  * A batch of plans in set-based statements: the revision check (the calendar row locked until commit),
  * the jobs locked and checked, then one upsert of every event's last record, one deletion, one update of
  * the jobs and one insert of the outbox messages in plan order, and the revision bumped.
@@ -245,20 +256,14 @@ async function writePlans(client: pg.PoolClient, batch: PlanBatch): Promise<{ re
       deletions,
     ])
   }
-  await client.query(
-    `UPDATE jobs AS j SET state = v.state, outcome = v.outcome, error = v.error, finished_at = v.finished_at
-     FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[])
-       AS v(id, state, outcome, error, finished_at)
-     WHERE j.calendar_id = $1 AND j.id = v.id`,
-    [
-      calendarId,
-      jobIds,
-      plans.map((plan) => plan.job.state),
-      plans.map((plan) => (plan.job.outcome === null ? null : toJson(plan.job.outcome))),
-      plans.map((plan) => (plan.job.error === null ? null : toJson(plan.job.error))),
-      plans.map((plan) => toTimestamp(plan.job.finishedAt)),
-    ],
-  )
+  await client.query(JOB_RESULTS_STATEMENT, [
+    calendarId,
+    jobIds,
+    plans.map((plan) => plan.job.state),
+    plans.map((plan) => (plan.job.outcome === null ? null : toJson(plan.job.outcome))),
+    plans.map((plan) => (plan.job.error === null ? null : toJson(plan.job.error))),
+    plans.map((plan) => toTimestamp(plan.job.finishedAt)),
+  ])
   await insertColumns(
     client,
     MESSAGES,
