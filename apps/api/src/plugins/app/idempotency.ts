@@ -76,9 +76,17 @@ export default fp(
             `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
           )
         }
+        // The answer presented for the record is the one sent: presented once
+        let presented: { result: Parameters<typeof spec.present>[0]; answer: Answer } | undefined
+        const present = (result: Parameters<typeof spec.present>[0]): Answer => {
+          if (presented === undefined || presented.result !== result) {
+            presented = { result, answer: spec.present(result) }
+          }
+          return presented.answer
+        }
         const answerOf = (result: Parameters<typeof spec.present>[0]): StoredAnswer => {
           if (spec.record) return spec.record(result)
-          const { status, body } = spec.present(result)
+          const { status, body } = present(result)
           return { status, body }
         }
         const keyFor: KeyFor<Parameters<typeof spec.present>[0]> = (identity) => {
@@ -97,7 +105,7 @@ export default fp(
           const answer = spec.replay ? spec.replay(outcome.answer) : outcome.answer
           return send(reply, answer, { 'idempotent-replayed': 'true' })
         }
-        return send(reply, spec.present(outcome.value))
+        return send(reply, present(outcome.value))
       },
     }
     app.decorate('idempotency', helper)
