@@ -3,9 +3,9 @@ import type { Interval } from './types.js'
 /**
  * A mutable ordered set of intervals: a treap (a binary search tree kept balanced in expectation by
  * random heap priorities) ordered by start, then by a tie-break key. Each node keeps the largest end and
- * the longest interval of its subtree, so "what overlaps this range" and "the first interval at least
- * this long" are answered by descending only into subtrees that can hold an answer: O(log n + k)
- * expected for k answers. Inserts and removals are O(log n) expected.
+ * the greatest length of its subtree (`lengthOf`, by default `end − start`), so "what overlaps this range"
+ * and "the first interval at least this long" are answered by descending only into subtrees that can hold
+ * an answer: O(log n + k) expected for k answers. Inserts and removals are O(log n) expected.
  */
 export interface TreapNode<T extends Interval> {
   item: T
@@ -15,7 +15,7 @@ export interface TreapNode<T extends Interval> {
   right: TreapNode<T> | null
   /** The largest `end` in this subtree. */
   maxEnd: number
-  /** The longest `end − start` in this subtree. */
+  /** The greatest `lengthOf(item)` in this subtree. */
   maxLength: number
 }
 
@@ -32,9 +32,14 @@ function priorities(seed: number): () => number {
   }
 }
 
-function update<T extends Interval>(node: TreapNode<T>): void {
+/** An item's length as the treap measures it: what `firstLongAfter` compares. */
+export type LengthOf<T extends Interval> = (item: T) => number
+
+const span = (item: Interval): number => item.end - item.start
+
+function update<T extends Interval>(node: TreapNode<T>, lengthOf: LengthOf<T>): void {
   let maxEnd = node.item.end
-  let maxLength = node.item.end - node.item.start
+  let maxLength = lengthOf(node.item)
   const { left, right } = node
   if (left) {
     if (left.maxEnd > maxEnd) maxEnd = left.maxEnd
@@ -58,7 +63,11 @@ export class IntervalTreap<T extends Interval> {
   private count = 0
   private readonly random: () => number
 
-  constructor(seed = 0x5eed) {
+  /** `lengthOf` measures an item for `firstLongAfter` (by default `end − start`); it must not change while the item is in. */
+  constructor(
+    seed = 0x5eed,
+    private readonly lengthOf: LengthOf<T> = span,
+  ) {
     this.random = priorities(seed)
   }
 
@@ -75,7 +84,7 @@ export class IntervalTreap<T extends Interval> {
       left: null,
       right: null,
       maxEnd: item.end,
-      maxLength: item.end - item.start,
+      maxLength: this.lengthOf(item),
     }
     const [low, high] = this.split(this.root, item.start, key)
     this.root = this.merge(this.merge(low, node), high)
@@ -97,7 +106,7 @@ export class IntervalTreap<T extends Interval> {
         node.left = visit(node.left)
         if (!removed) node.right = visit(node.right)
       } else node.right = visit(node.right)
-      update(node)
+      update(node, this.lengthOf)
       return node
     }
     this.root = visit(this.root)
@@ -146,14 +155,14 @@ export class IntervalTreap<T extends Interval> {
     return best
   }
 
-  /** The first item (in order) that starts after `after` and is at least `length` long, or null. */
+  /** The first item (in order) that starts after `after` and whose `lengthOf` is at least `length`, or null. */
   firstLongAfter(after: number, length: number): T | null {
     const visit = (node: TreapNode<T> | null): T | null => {
       if (!node || node.maxLength < length || node.maxEnd <= after) return null
       if (node.item.start <= after) return visit(node.right)
       const left = visit(node.left)
       if (left) return left
-      if (node.item.end - node.item.start >= length) return node.item
+      if (this.lengthOf(node.item) >= length) return node.item
       return visit(node.right)
     }
     return visit(this.root)
@@ -182,12 +191,12 @@ export class IntervalTreap<T extends Interval> {
     if (before(start, key, node)) {
       const [low, high] = this.split(node.left, start, key)
       node.left = high
-      update(node)
+      update(node, this.lengthOf)
       return [low, node]
     }
     const [low, high] = this.split(node.right, start, key)
     node.right = low
-    update(node)
+    update(node, this.lengthOf)
     return [node, high]
   }
 
@@ -196,11 +205,11 @@ export class IntervalTreap<T extends Interval> {
     if (!high) return low
     if (low.priority > high.priority) {
       low.right = this.merge(low.right, high)
-      update(low)
+      update(low, this.lengthOf)
       return low
     }
     high.left = this.merge(low, high.left)
-    update(high)
+    update(high, this.lengthOf)
     return high
   }
 }

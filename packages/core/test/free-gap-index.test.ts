@@ -273,3 +273,45 @@ t.test(
     )
   },
 )
+
+t.test(
+  'a horizon booked with a short event in every slot: a query reads a handful of gaps, not all',
+  async (t) => {
+    // The default calendar's shape: 15-minute slots, 5-minute events. Each slot keeps 10 free minutes after
+    // its event, longer than the event but with no slot boundary in them, so none can take it.
+    const settings: CalendarSettings = {
+      id: 'default',
+      timezone: 'UTC',
+      workingHours: allDay as CalendarSettings['workingHours'],
+      bufferMinutes: 0,
+      slotMinutes: 15,
+      minNoticeMinutes: 0,
+      horizonDays: 60,
+      blackouts: [],
+    }
+    // Every slot-grid computation reads `slotMinutes`: the count says how many gaps a query aligned
+    let reads = 0
+    const counted = new Proxy(settings, {
+      get(target, property, receiver) {
+        if (property === 'slotMinutes') reads++
+        return Reflect.get(target, property, receiver)
+      },
+    })
+    const now = at('2026-01-01T00:00:00Z')
+    const slots = 60 * 96
+    const occupied: Interval[] = []
+    for (let i = 0; i < slots; i++)
+      occupied.push({ start: now + i * 15 * MINUTE, end: now + i * 15 * MINUTE + 5 * MINUTE })
+    const index = new FreeGapIndex(counted, now, now + 61 * DAY_MS, occupied)
+    t.equal(index.gapCount, slots)
+
+    reads = 0
+    t.equal(index.earliest({ from: now, to: now + 60 * DAY_MS, durationMinutes: 5 }), null, 'no slot left')
+    t.ok(reads <= 4, `the full horizon answered after ${reads} alignments (${slots} gaps)`)
+
+    reads = 0
+    const last = index.earliest({ from: now, to: now + 61 * DAY_MS, durationMinutes: 5 })
+    t.same(last, { start: now + slots * 15 * MINUTE, end: now + slots * 15 * MINUTE + 5 * MINUTE })
+    t.ok(reads <= 4, `the first slot past them found after ${reads} alignments`)
+  },
+)
