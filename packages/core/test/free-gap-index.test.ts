@@ -245,19 +245,23 @@ t.test('extendTo grows the domain as a rebuild over the longer domain would', as
   )
 })
 
+/** A UTC calendar working around the clock, no buffer, no notice, no blackouts. */
+function aroundTheClock(shape: Pick<CalendarSettings, 'slotMinutes' | 'horizonDays'>): CalendarSettings {
+  return {
+    id: 'default',
+    timezone: 'UTC',
+    workingHours: allDay as CalendarSettings['workingHours'],
+    bufferMinutes: 0,
+    minNoticeMinutes: 0,
+    blackouts: [],
+    ...shape,
+  }
+}
+
 t.test(
   'a dense calendar: the earliest slot lies after every placed event, found without walking them',
   async (t) => {
-    const settings: CalendarSettings = {
-      id: 'default',
-      timezone: 'UTC',
-      workingHours: allDay as CalendarSettings['workingHours'],
-      bufferMinutes: 0,
-      slotMinutes: 5,
-      minNoticeMinutes: 0,
-      horizonDays: 365,
-      blackouts: [],
-    }
+    const settings = aroundTheClock({ slotMinutes: 5, horizonDays: 365 })
     const now = at('2026-01-01T00:00:00Z')
     const occupied: Interval[] = []
     for (let i = 0; i < 50_000; i++)
@@ -277,18 +281,9 @@ t.test(
 t.test(
   'a horizon booked with a short event in every slot: a query reads a handful of gaps, not all',
   async (t) => {
-    // The default calendar's shape: 15-minute slots, 5-minute events. Each slot keeps 10 free minutes after
+    // The default calendar's slot grid (15 minutes) with 5-minute events. Each slot keeps 10 free minutes after
     // its event, longer than the event but with no slot boundary in them, so none can take it.
-    const settings: CalendarSettings = {
-      id: 'default',
-      timezone: 'UTC',
-      workingHours: allDay as CalendarSettings['workingHours'],
-      bufferMinutes: 0,
-      slotMinutes: 15,
-      minNoticeMinutes: 0,
-      horizonDays: 60,
-      blackouts: [],
-    }
+    const settings = aroundTheClock({ slotMinutes: 15, horizonDays: 60 })
     // Every slot-grid computation reads `slotMinutes`: the count says how many gaps a query aligned
     let reads = 0
     const counted = new Proxy(settings, {
