@@ -16,7 +16,7 @@ import { Queue } from 'bullmq'
 import pg from 'pg'
 
 /**
- * The placement engine's figures (issue 8), each with its baseline measured in the same run:
+ * The placement engine's figures (issues 8 and 11), each with its baseline measured in the same run:
  * (a) placements per second draining queued creates vs a no-op BullMQ worker draining as many jobs;
  * (b) time per placement with 100,000 events on the calendar vs with 1,000;
  * (c) p99 from the 202 to `scheduled` at a steady rate of creates through the API;
@@ -487,7 +487,7 @@ export async function runEngineBench(): Promise<void> {
   })
   results.steady = { ratePerSecond: RATE, seconds: SECONDS, ...steady, goal: 'p99 < 50 ms' }
 
-  console.log('engine: the placement worker (issue 8)')
+  console.log('engine: the placement worker (issues 8 and 11)')
   console.table({
     '(a) placements/s draining queued creates': {
       result: placementRate.toFixed(0),
