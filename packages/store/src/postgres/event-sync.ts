@@ -56,12 +56,17 @@ function isSnapshot(text: string): boolean {
   return true
 }
 
+/** The horizon in the reading statement's snapshot: one row, read alone or joined to a first page. */
+const HORIZON_SQL = 'SELECT epoch, pg_current_snapshot()::text AS snapshot FROM event_change_horizon'
+
+function missingHorizon(): Error {
+  return new Error('The change log has no horizon row (migration 3 missing)')
+}
+
 async function readHorizon(client: pg.PoolClient): Promise<Horizon> {
-  const result = await client.query<{ epoch: string; snapshot: string }>(
-    'SELECT epoch, pg_current_snapshot()::text AS snapshot FROM event_change_horizon',
-  )
+  const result = await client.query<{ epoch: string; snapshot: string }>(HORIZON_SQL)
   const row = result.rows[0]
-  if (row === undefined) throw new Error('The change log has no horizon row (migration 3 missing)')
+  if (row === undefined) throw missingHorizon()
   return row
 }
 
@@ -165,7 +170,7 @@ async function firstListPage(
 ): Promise<EventPage> {
   const page = keysetSql(calendarId, q, undefined, undefined, limit + 1)
   const text = `SELECT horizon.epoch AS horizon_epoch, horizon.snapshot AS horizon_snapshot, page.*
-    FROM (SELECT epoch, pg_current_snapshot()::text AS snapshot FROM event_change_horizon) AS horizon
+    FROM (${HORIZON_SQL}) AS horizon
     LEFT JOIN LATERAL (${page.text}) AS page ON true
     ORDER BY ${listOrder(q.order, 'page.')}`
   let rows: FirstPageRow[]
@@ -175,7 +180,7 @@ async function firstListPage(
     throw mapError(error)
   }
   const first = rows[0]
-  if (first === undefined) throw new Error('The change log has no horizon row (migration 3 missing)')
+  if (first === undefined) throw missingHorizon()
   const since = first.horizon_snapshot
   const events = first.id === null ? [] : rows.map(eventFromRow)
   const cut = keysPageCut(events, limit, q, since)

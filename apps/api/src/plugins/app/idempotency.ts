@@ -68,7 +68,12 @@ function send(reply: FastifyReply, answer: Answer, extra: Record<string, string>
 export default fp(
   async (app: FastifyInstance) => {
     const helper: IdempotencyHelper = {
-      async write(request, reply, spec, run) {
+      async write<R>(
+        request: FastifyRequest,
+        reply: FastifyReply,
+        spec: AnswerSpec<R>,
+        run: (key: KeyFor<R>) => Promise<Idempotent<R>>,
+      ) {
         const key = headerText(request.headers['idempotency-key'])
         if (key !== undefined && !isIdempotencyKey(key)) {
           throw ValidationProblem.at(
@@ -77,19 +82,19 @@ export default fp(
           )
         }
         // The answer presented for the record is the one sent: presented once
-        let presented: { result: Parameters<typeof spec.present>[0]; answer: Answer } | undefined
-        const present = (result: Parameters<typeof spec.present>[0]): Answer => {
+        let presented: { result: R; answer: Answer } | undefined
+        const present = (result: R): Answer => {
           if (presented === undefined || presented.result !== result) {
             presented = { result, answer: spec.present(result) }
           }
           return presented.answer
         }
-        const answerOf = (result: Parameters<typeof spec.present>[0]): StoredAnswer => {
+        const answerOf = (result: R): StoredAnswer => {
           if (spec.record) return spec.record(result)
           const { status, body } = present(result)
           return { status, body }
         }
-        const keyFor: KeyFor<Parameters<typeof spec.present>[0]> = (identity) => {
+        const keyFor: KeyFor<R> = (identity) => {
           if (key === undefined) return null
           const hash = requestHash({
             method: request.method,
