@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -29,16 +28,21 @@ const CONNECTIONS = 50
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 // BENCH_INGRESS_CPU_PROF=<dir> runs the API under `node --cpu-prof` (profile written there on exit)
 const CPU_PROF_DIR = process.env.BENCH_INGRESS_CPU_PROF
-// BENCH_INGRESS_ONLY=create|status|list measures that one route alone (a profile of its path), prints its
+// BENCH_INGRESS_ONLY=create|prototype|status|list measures that one route alone (a profile of its path), prints its
 // line and writes no JSON
 const ONLY = process.env.BENCH_INGRESS_ONLY
-const measures = (phase: 'create' | 'status' | 'list') => ONLY === undefined || ONLY === phase
+const measures = (phase: 'create' | 'prototype' | 'status' | 'list') => ONLY === undefined || ONLY === phase
 
-/** CPU time (µs) spent per answered request by the server under test, PostgreSQL and Redis: the cost side of a figure, steadier than req/s on a shared machine. */
+/**
+ * CPU time (µs) spent per answered request by the server under test, PostgreSQL, Redis and the load
+ * generator (this process: autocannon, which shares the machine's two cores with the rest): the cost side of
+ * a figure, steadier than req/s on a shared machine.
+ */
 interface CpuPerRequest {
   serverUs: number
   postgresUs: number
   redisUs: number
+  loadUs: number
 }
 
 interface Figure {
@@ -73,9 +77,20 @@ function commandOf(pid: string): string {
   }
 }
 
-/** CPU µs so far of the server process and of every PostgreSQL and Redis process (Linux /proc). */
-function cpuSnapshot(serverPid: number | undefined): { server: number; postgres: number; redis: number } {
-  const sums = { server: serverPid ? cpuUsOf(serverPid) : 0, postgres: 0, redis: 0 }
+/** CPU µs so far of the server process, of every PostgreSQL and Redis process (Linux /proc) and of this one. */
+function cpuSnapshot(serverPid: number | undefined): {
+  server: number
+  postgres: number
+  redis: number
+  load: number
+} {
+  const ownUs = process.cpuUsage()
+  const sums = {
+    server: serverPid ? cpuUsOf(serverPid) : 0,
+    postgres: 0,
+    redis: 0,
+    load: ownUs.user + ownUs.system,
+  }
   let pids: string[] = []
   try {
     pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name))
@@ -108,6 +123,7 @@ async function load(options: autocannon.Options, seconds = SECONDS, serverPid?: 
             serverUs: perRequest(before.server, after.server),
             postgresUs: perRequest(before.postgres, after.postgres),
             redisUs: perRequest(before.redis, after.redis),
+            loadUs: perRequest(before.load, after.load),
           },
   }
 }
@@ -166,7 +182,7 @@ interface Paired {
 function combined(slices: Figure[], seconds: number): Figure {
   const requests = slices.reduce((sum, slice) => sum + slice.requests, 0)
   const cpu = slices.every((slice) => slice.cpuPerRequest !== null)
-    ? (['serverUs', 'postgresUs', 'redisUs'] as const).reduce(
+    ? (['serverUs', 'postgresUs', 'redisUs', 'loadUs'] as const).reduce(
         (sums, key) => {
           sums[key] = Math.round(
             slices.reduce((sum, slice) => sum + (slice.cpuPerRequest?.[key] ?? 0) * slice.requests, 0) /
@@ -174,7 +190,7 @@ function combined(slices: Figure[], seconds: number): Figure {
           )
           return sums
         },
-        { serverUs: 0, postgresUs: 0, redisUs: 0 } as CpuPerRequest,
+        { serverUs: 0, postgresUs: 0, redisUs: 0, loadUs: 0 } as CpuPerRequest,
       )
     : null
   return {
@@ -243,24 +259,41 @@ export async function runIngressBench(): Promise<void> {
     const create: autocannon.Options = {
       url: `${service.baseUrl}/v1/events`,
       method: 'POST',
-      headers: { authorization, 'content-type': 'application/json' },
+      // Each create carries a key of its own: autocannon writes a fresh id (its hyperid, unique per run)
+      // over each `[<id>]` of a request
+      headers: { authorization, 'content-type': 'application/json', 'idempotency-key': '[<id>]' },
+      idReplacement: true,
       body: JSON.stringify({ title: 'Ingress bench', durationMinutes: 5 }),
-      requests: [
-        {
-          setupRequest: (request) => ({
-            ...request,
-            headers: { ...request.headers, 'idempotency-key': randomUUID() },
-          }),
-        },
-      ],
     }
     const alone = (name: string, pair: Paired) =>
       console.log(
-        `${name}: ${Math.round(pair.figure.requestsPerSecond)} req/s, ${ratio(pair).toFixed(3)} × hello-world (${Math.round(pair.baseline.requestsPerSecond)} req/s), p50 ${pair.figure.p50Ms} ms, p99 ${pair.figure.p99Ms} ms, non-2xx ${pair.figure.non2xx}, CPU per request: API ${pair.figure.cpuPerRequest?.serverUs} µs, PostgreSQL ${pair.figure.cpuPerRequest?.postgresUs} µs, Redis ${pair.figure.cpuPerRequest?.redisUs} µs (hello-world's server ${pair.baseline.cpuPerRequest?.serverUs} µs) (BENCH_INGRESS_ONLY=${ONLY}: nothing else measured or written)`,
+        `${name}: ${Math.round(pair.figure.requestsPerSecond)} req/s, ${ratio(pair).toFixed(3)} × hello-world (${Math.round(pair.baseline.requestsPerSecond)} req/s), p50 ${pair.figure.p50Ms} ms, p99 ${pair.figure.p99Ms} ms, non-2xx ${pair.figure.non2xx}, CPU per request: API ${pair.figure.cpuPerRequest?.serverUs} µs, PostgreSQL ${pair.figure.cpuPerRequest?.postgresUs} µs, Redis ${pair.figure.cpuPerRequest?.redisUs} µs, load generator ${pair.figure.cpuPerRequest?.loadUs} µs (hello-world's server ${pair.baseline.cpuPerRequest?.serverUs} µs, its load generator ${pair.baseline.cpuPerRequest?.loadUs} µs) (BENCH_INGRESS_ONLY=${ONLY}: nothing else measured or written)`,
       )
     let creates: Paired | null = null
     if (measures('create')) creates = await paired(create, api.pid, baseline)
     if (ONLY === 'create' && creates) return alone('POST /v1/events', creates)
+
+    // The issue's reference point: the same creates against a prototype that does only what every create
+    // needs (bench/ingress-prototype.mjs), on the same database and Redis, while the API idles
+    let prototype: Paired | null = null
+    if (measures('prototype')) {
+      const port = await freePort()
+      const server = await spawnServer(
+        ['bench/ingress-prototype.mjs'],
+        { ...service.env, PORT: String(port) },
+        `http://127.0.0.1:${port}/readyz`,
+      )
+      try {
+        prototype = await paired(
+          { ...create, url: `http://127.0.0.1:${port}/v1/events` },
+          server.pid,
+          baseline,
+        )
+      } finally {
+        await stop(server)
+      }
+    }
+    if (ONLY === 'prototype' && prototype) return alone('prototype POST /v1/events', prototype)
 
     // The worker starts after the creates were measured (the API alone is under test), drains them and places
     // the event whose status is polled; it stops before the reads, which are measured against the API alone
@@ -289,7 +322,8 @@ export async function runIngressBench(): Promise<void> {
     }
     if (ONLY === 'status') return alone('GET /v1/events/{id}/status', await paired(status, api.pid, baseline))
     if (ONLY === 'list') return alone('GET /v1/events?updatedSince=…', await paired(list, api.pid, baseline))
-    if (!creates) throw new Error(`BENCH_INGRESS_ONLY=${ONLY}: create, status or list`)
+    if (!creates || !prototype)
+      throw new Error(`BENCH_INGRESS_ONLY=${ONLY}: create, prototype, status or list`)
     const statuses = await paired(status, api.pid, baseline)
     const lists = await paired(list, api.pid, baseline)
 
@@ -311,6 +345,10 @@ export async function runIngressBench(): Promise<void> {
       },
       baseline: 'bare Fastify hello-world, same node_modules, measured in slices alternating with each route',
       create: { ...entry(creates, '>= 0.10, p99 < 50 ms, no non-2xx'), drainMs },
+      prototype: {
+        ...entry(prototype, 'reference: JWT check, one INSERT, one BullMQ add (bench/ingress-prototype.mjs)'),
+        createPerPrototype: creates.figure.requestsPerSecond / prototype.figure.requestsPerSecond,
+      },
       status: entry(statuses, '>= 0.30, p99 < 20 ms'),
       listUpdatedSince: { ...entry(lists, 'reported'), eventsChangedSince: 1 },
     })
@@ -326,13 +364,18 @@ export async function runIngressBench(): Promise<void> {
       'API µs/req': pair.figure.cpuPerRequest?.serverUs,
       'PG µs/req': pair.figure.cpuPerRequest?.postgresUs,
       'Redis µs/req': pair.figure.cpuPerRequest?.redisUs,
+      'autocannon µs/req': pair.figure.cpuPerRequest?.loadUs,
       goal,
     })
     console.log(
-      `ingress: autocannon -c ${CONNECTIONS} -p 1, ${SECONDS} s per route in ${SLICES} slices alternating with hello-world; load average ${loadBefore[0]?.toFixed(1)} before, ${loadAfter[0]?.toFixed(1)} after; hello-world's own CPU ${statuses.baseline.cpuPerRequest?.serverUs} µs/req`,
+      `ingress: autocannon -c ${CONNECTIONS} -p 1, ${SECONDS} s per route in ${SLICES} slices alternating with hello-world; load average ${loadBefore[0]?.toFixed(1)} before, ${loadAfter[0]?.toFixed(1)} after; hello-world's own CPU ${statuses.baseline.cpuPerRequest?.serverUs} µs/req, its autocannon's ${statuses.baseline.cpuPerRequest?.loadUs} µs/req`,
     )
     console.table({
       'POST /v1/events (auto, Idempotency-Key)': row(creates, '≥ 0.10, p99 < 50 ms, 0 non-2xx'),
+      'prototype: JWT, 1 INSERT, 1 BullMQ add': row(
+        prototype,
+        `reference; creates reach ${(creates.figure.requestsPerSecond / prototype.figure.requestsPerSecond).toFixed(2)} of it`,
+      ),
       'GET /v1/events/{id}/status': row(statuses, '≥ 0.30, p99 < 20 ms'),
       'GET /v1/events?updatedSince=… (1 changed since)': row(lists, 'reported'),
     })

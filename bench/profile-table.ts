@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs'
 /**
  * Tables from a V8 `.cpuprofile` (node --cpu-prof): self time by function and by file or package, then
  * inclusive time (a frame with what it calls) by function and by package; percentages of the busy samples.
- * Usage: `pnpm exec tsx bench/profile-table.ts <file.cpuprofile> [rows]`.
+ * Usage: `pnpm exec tsx bench/profile-table.ts <file.cpuprofile> [rows] [from-seconds]`; samples taken before
+ * `from-seconds` into the profile (the process's start-up: module loading, schema compilation) are left out.
  */
 interface ProfileNode {
   id: number
@@ -17,14 +18,19 @@ interface Profile {
   timeDeltas: number[]
 }
 
-const [file, rowsArg] = process.argv.slice(2)
-if (!file) throw new Error('usage: profile-table <file.cpuprofile> [rows]')
+const [file, rowsArg, fromArg] = process.argv.slice(2)
+if (!file) throw new Error('usage: profile-table <file.cpuprofile> [rows] [from-seconds]')
 const rows = Number(rowsArg ?? 25)
+const fromUs = Number(fromArg ?? 0) * 1_000_000
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
 const byId = new Map(profile.nodes.map((node) => [node.id, node]))
 const selfUs = new Map<number, number>()
+let elapsedUs = 0
 profile.samples.forEach((id, index) => {
-  selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0))
+  const us = profile.timeDeltas[index] ?? 0
+  elapsedUs += us
+  if (elapsedUs < fromUs) return
+  selfUs.set(id, (selfUs.get(id) ?? 0) + us)
 })
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0)
 // Percentages are of the busy samples: the idle ones (the process waiting on I/O) are left out
