@@ -144,38 +144,51 @@ async function storedRecord(pool: pg.Pool, calendarId: string, key: string): Pro
 const MAX_GROUP = 200
 const MAX_GROUPS_IN_FLIGHT = 2
 
-/** `,"name":value` for a JSON column: its value embedded as JSON (a null value is SQL NULL). */
-function embedded(name: string, json: string | null): string {
-  return `,"${name}":${json ?? 'null'}`
+/** How one column of a row is written into a group statement's JSON element. */
+interface ColumnWriter {
+  column: string
+  /** `,"<prefix><column>":`, built once */
+  key: string
+  /** A jsonb column: its value is already JSON (`toJson`, rows.ts) and is embedded as it is */
+  isJson: boolean
+}
+
+function columnWriters(prefix: string, columns: readonly string[]): ColumnWriter[] {
+  return columns.map((column) => ({
+    column,
+    key: `,${JSON.stringify(prefix + column)}:`,
+    isJson: columnType(column) === 'jsonb',
+  }))
+}
+
+const EVENT_WRITERS = columnWriters('e_', EVENT_COLUMNS)
+const JOB_WRITERS = columnWriters('j_', JOB_COLUMNS)
+
+/** `json` with the columns of `row` appended as `,"<prefix><column>":value`. */
+function appendColumns(json: string, writers: readonly ColumnWriter[], row: Record<string, unknown>): string {
+  let out = json
+  for (const { column, key, isJson } of writers) {
+    const value = row[column]
+    out += key + (isJson ? ((value as string | null) ?? 'null') : JSON.stringify(value ?? null))
+  }
+  return out
 }
 
 /**
  * A submission's fields as one element of the group statement's JSON array. The JSON columns (and the
  * stored response) are embedded as JSON, not as strings of JSON: nothing is escaped twice here, nor parsed
- * twice by the server. Each is `toJson` of a non-null value or null (rows.ts), so valid JSON.
+ * twice by the server. Each is `toJson` of a non-null value or null (rows.ts), so valid JSON. Written as a
+ * string with keys made once: building an object of ≈ 35 prefixed keys per submission and stringifying it
+ * cost ≈ 10 µs a create, this ≈ 6 (measured in one process, 200,000 rows each way).
  */
 export function groupRowJson(n: number, submission: Submission): string {
   const { calendarId, job, event, idempotency } = submission
-  const scalars: Record<string, unknown> = {
-    n,
-    calendar_id: calendarId,
-    has_event: event !== undefined,
-    key: idempotency?.key ?? null,
-    request_hash: idempotency?.requestHash ?? null,
-    key_created_at: idempotency ? toTimestamp(idempotency.createdAt) : null,
-  }
-  let json = embedded('response', idempotency ? toJson(idempotency.response) : null)
-  // A row's columns under `prefix`: scalars into `scalars`, JSON ones embedded
-  const add = (prefix: string, columns: readonly string[], row: Record<string, unknown>) => {
-    for (const column of columns) {
-      if (columnType(column) === 'jsonb') json += embedded(`${prefix}${column}`, row[column] as string | null)
-      else scalars[`${prefix}${column}`] = row[column]
-    }
-  }
-  if (event !== undefined) add('e_', EVENT_COLUMNS, eventToRow(event))
-  add('j_', JOB_COLUMNS, jobToRow(job))
-  // `scalars` always has fields: its closing brace gives way to the embedded ones
-  return `${JSON.stringify(scalars).slice(0, -1)}${json}}`
+  let json = `{"n":${n},"calendar_id":${JSON.stringify(calendarId)},"has_event":${event !== undefined}`
+  json += idempotency
+    ? `,"key":${JSON.stringify(idempotency.key)},"request_hash":${JSON.stringify(idempotency.requestHash)},"key_created_at":"${toTimestamp(idempotency.createdAt)}","response":${toJson(idempotency.response)}`
+    : ',"key":null,"request_hash":null,"key_created_at":null,"response":null'
+  if (event !== undefined) json = appendColumns(json, EVENT_WRITERS, eventToRow(event))
+  return `${appendColumns(json, JOB_WRITERS, jobToRow(job))}}`
 }
 
 function prefixed(prefix: string, columns: readonly string[]): string {
