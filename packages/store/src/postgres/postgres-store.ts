@@ -11,6 +11,7 @@ import { makePostgresHousekeeping } from './postgres-housekeeping.js'
 import { makePostgresIdempotency } from './postgres-idempotency.js'
 import { makePostgresPlacement } from './postgres-placement.js'
 import { makePostgresWebhooks } from './postgres-webhooks.js'
+import { storeTypes } from './timestamptz.js'
 
 export interface PostgresStoreOptions {
   /** Connections in the pool (default 10). */
@@ -45,6 +46,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     statement_timeout: Math.max(1, Math.floor(queryTimeoutMs * 0.9)),
     query_timeout: queryTimeoutMs,
     idleTimeoutMillis: 30_000,
+    types: storeTypes,
   })
   // An idle connection that dies (server restart) is dropped by the pool; the next query reports it.
   pool.on('error', () => {})
