@@ -1,7 +1,8 @@
 /**
  * Issue 11's reference point, served beside the API by `pnpm bench ingress`: a careful prototype of an
  * accepted create with only the steps every create needs — the bearer token verified (fast-jwt, verified
- * tokens cached), the body checked by a route schema (ajv), ONE PostgreSQL insert, ONE BullMQ add, a 202 —
+ * tokens cached) and its `events:write` scope checked before anything else, the body checked by a route
+ * schema (ajv), ONE PostgreSQL insert, ONE BullMQ add, a 202 —
  * and none of the API's other guarantees: no idempotency record, no job record, no change log, no rate
  * limit, no request log, no metrics, no problem+json, no 503 when Redis is away. Plain JavaScript run by
  * plain node, from the API's own Fastify and fast-jwt and the repository's pg, ioredis and BullMQ.
@@ -28,6 +29,26 @@ const queue = new Queue('prototype-placement', { connection: redis, prefix: REDI
 const verify = createVerifier({ key: JWT_SECRET, algorithms: ['HS256'], cache: 1000 })
 
 const app = fastify()
+// Authentication first, as in the API: a bearer token, verified, with the `events:write` scope
+app.addHook('onRequest', (request, reply, done) => {
+  if (request.url === '/readyz') return done()
+  const authorization = request.headers.authorization ?? ''
+  let claims
+  try {
+    if (!authorization.startsWith('Bearer ')) throw new Error('no bearer token')
+    claims = verify(authorization.slice('Bearer '.length))
+  } catch {
+    return reply.code(401).send({ title: 'Unauthorized' })
+  }
+  if (
+    !String(claims.scope ?? '')
+      .split(' ')
+      .includes('events:write')
+  ) {
+    return reply.code(403).send({ title: 'Forbidden' })
+  }
+  done()
+})
 app.post(
   '/v1/events',
   {
@@ -44,12 +65,6 @@ app.post(
     },
   },
   async (request, reply) => {
-    const authorization = request.headers.authorization ?? ''
-    try {
-      verify(authorization.slice('Bearer '.length))
-    } catch {
-      return reply.code(401).send({ title: 'Unauthorized' })
-    }
     const id = `evt_${randomUUID()}`
     const createdAt = new Date().toISOString()
     const { title, durationMinutes } = request.body

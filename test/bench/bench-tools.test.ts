@@ -48,7 +48,8 @@ t.test('the ingress reference prototype accepts a create the way the bench sends
   const base = `http://127.0.0.1:${port}`
   await waitUntil(async () => (await fetch(`${base}/readyz`).catch(() => null))?.status === 200, 30_000)
 
-  const token = hs256({ sub: 'auto-event-manager', exp: Math.floor(Date.now() / 1000) + 600 }, secret)
+  const exp = Math.floor(Date.now() / 1000) + 600
+  const token = hs256({ sub: 'auto-event-manager', scope: 'events:read events:write', exp }, secret)
   const create = (headers: Record<string, string>, body: unknown) =>
     fetch(`${base}/v1/events`, {
       method: 'POST',
@@ -62,11 +63,11 @@ t.test('the ingress reference prototype accepts a create the way the bench sends
   t.equal(accepted.status, 202)
   const { id } = (await accepted.json()) as { id: string }
 
-  t.equal(
-    (await create({ authorization: 'Bearer nonsense' }, { title: 'x', durationMinutes: 5 })).status,
-    401,
-  )
-  t.equal((await create({ authorization: `Bearer ${token}` }, { title: 'x' })).status, 400)
+  t.equal((await create({ authorization: 'Bearer nonsense' }, { title: 'x' })).status, 401, 'token first')
+  t.equal((await create({ authorization: token }, { title: 'x', durationMinutes: 5 })).status, 401, 'bearer')
+  const readOnly = hs256({ sub: 'auto-event-manager', scope: 'events:read', exp }, secret)
+  t.equal((await create({ authorization: `Bearer ${readOnly}` }, { title: 'x' })).status, 403, 'scope')
+  t.equal((await create({ authorization: `Bearer ${token}` }, { title: 'x' })).status, 400, 'body')
 
   // One row and one BullMQ job per accepted create: the steps the bench compares the API with
   const client = new pg.Client({ connectionString: url })
@@ -81,6 +82,7 @@ t.test('the ingress reference prototype accepts a create the way the bench sends
     redis.disconnect()
   })
   t.equal((await queue.getJob(id))?.data.eventId, id)
+  t.equal(await queue.getWaitingCount(), 1, 'one job')
 
   child.kill('SIGTERM')
   const [code] = await exited
