@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { Instant } from '@scheduler/core'
 import type { IdempotencyRecord, IdempotencyWrite, IdempotentResult, Store } from '@scheduler/store'
 import { IdempotencyKeyReusedError, UnavailableError } from './domain-errors.js'
@@ -71,18 +71,18 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`
 }
 
+/** The SHA-256 (hex) of the request's canonical JSON: one-shot `crypto.hash`, no Hash object per request. */
 export function requestHash(identity: RequestIdentity): string {
-  return createHash('sha256')
-    .update(
-      canonicalJson({
-        method: identity.method.toUpperCase(),
-        route: identity.route,
-        params: identity.params ?? null,
-        body: identity.body ?? null,
-        ifMatch: identity.ifMatch ?? null,
-      }),
-    )
-    .digest('hex')
+  return hash(
+    'sha256',
+    canonicalJson({
+      method: identity.method.toUpperCase(),
+      route: identity.route,
+      params: identity.params ?? null,
+      body: identity.body ?? null,
+      ifMatch: identity.ifMatch ?? null,
+    }),
+  )
 }
 
 /** A key is 1 to 255 characters (the routes' header schema says so too). */
