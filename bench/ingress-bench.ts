@@ -267,7 +267,7 @@ export async function runIngressBench(): Promise<void> {
     }
     const alone = (name: string, pair: Paired) =>
       console.log(
-        `${name}: ${Math.round(pair.figure.requestsPerSecond)} req/s, ${ratio(pair).toFixed(3)} × hello-world (${Math.round(pair.baseline.requestsPerSecond)} req/s), p50 ${pair.figure.p50Ms} ms, p99 ${pair.figure.p99Ms} ms, non-2xx ${pair.figure.non2xx}, CPU per request: API ${pair.figure.cpuPerRequest?.serverUs} µs, PostgreSQL ${pair.figure.cpuPerRequest?.postgresUs} µs, Redis ${pair.figure.cpuPerRequest?.redisUs} µs, load generator ${pair.figure.cpuPerRequest?.loadUs} µs (hello-world's server ${pair.baseline.cpuPerRequest?.serverUs} µs, its load generator ${pair.baseline.cpuPerRequest?.loadUs} µs) (BENCH_INGRESS_ONLY=${ONLY}: nothing else measured or written)`,
+        `${name}: ${Math.round(pair.figure.requestsPerSecond)} req/s, ${ratio(pair).toFixed(3)} × hello-world (${Math.round(pair.baseline.requestsPerSecond)} req/s), p50 ${pair.figure.p50Ms} ms, p99 ${pair.figure.p99Ms} ms, non-2xx ${pair.figure.non2xx}, CPU per request: server ${pair.figure.cpuPerRequest?.serverUs} µs, PostgreSQL ${pair.figure.cpuPerRequest?.postgresUs} µs, Redis ${pair.figure.cpuPerRequest?.redisUs} µs, load generator ${pair.figure.cpuPerRequest?.loadUs} µs (hello-world's server ${pair.baseline.cpuPerRequest?.serverUs} µs, its load generator ${pair.baseline.cpuPerRequest?.loadUs} µs) (BENCH_INGRESS_ONLY=${ONLY}: nothing else measured or written)`,
       )
     let creates: Paired | null = null
     if (measures('create')) creates = await paired(create, api.pid, baseline)
