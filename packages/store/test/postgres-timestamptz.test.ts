@@ -2,7 +2,7 @@ import { freshPostgres } from '@scheduler/test-helpers/fresh-postgres'
 import fc from 'fast-check'
 import pg from 'pg'
 import t from 'tap'
-import { parseTimestamptz } from '../src/postgres/timestamptz.js'
+import { parseTimestamptz, storeTypes } from '../src/postgres/timestamptz.js'
 
 const pgParser = pg.types.getTypeParser(1184, 'text')
 
@@ -74,12 +74,8 @@ t.test('timestamps read back from PostgreSQL in several session time zones', asy
   const plain = new pg.Client({ connectionString: url })
   const fast = new pg.Client({
     connectionString: url,
-    types: {
-      getTypeParser: ((oid: number) =>
-        oid === 1184
-          ? parseTimestamptz
-          : pg.types.getTypeParser(oid)) as pg.CustomTypesConfig['getTypeParser'],
-    },
+    // The store's pools' parsers, as the store uses them
+    types: storeTypes,
   })
   await plain.connect()
   await fast.connect()
