@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { createHmac, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { loadConfig } from '@scheduler/config'
 import { freshPostgres } from '@scheduler/test-helpers/fresh-postgres'
 import { deleteKeys, REDIS_URL } from '@scheduler/test-helpers/redis-keys'
 import { freePort, waitUntil } from '@scheduler/test-helpers/service'
@@ -12,15 +13,9 @@ import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import t from 'tap'
+import { mintToken } from '../../apps/api/src/auth/mint-token.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-
-/** An HS256 JWT (RFC 7519) of `claims`, signed with `secret`. */
-function hs256(claims: object, secret: string): string {
-  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
-  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`
-  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`
-}
 
 t.test('the ingress reference prototype accepts a create the way the bench sends it', async (t) => {
   const url = await freshPostgres(t)
@@ -48,8 +43,9 @@ t.test('the ingress reference prototype accepts a create the way the bench sends
   const base = `http://127.0.0.1:${port}`
   await waitUntil(async () => (await fetch(`${base}/readyz`).catch(() => null))?.status === 200, 30_000)
 
-  const exp = Math.floor(Date.now() / 1000) + 600
-  const token = hs256({ sub: 'auto-event-manager', scope: 'events:read events:write', exp }, secret)
+  // Tokens as `pnpm token` mints them for this secret
+  const config = loadConfig({ JWT_SECRET: secret })
+  const token = mintToken(config, { scopes: ['events:read', 'events:write'] })
   const create = (headers: Record<string, string>, body: unknown) =>
     fetch(`${base}/v1/events`, {
       method: 'POST',
@@ -65,7 +61,7 @@ t.test('the ingress reference prototype accepts a create the way the bench sends
 
   t.equal((await create({ authorization: 'Bearer nonsense' }, { title: 'x' })).status, 401, 'token first')
   t.equal((await create({ authorization: token }, { title: 'x', durationMinutes: 5 })).status, 401, 'bearer')
-  const readOnly = hs256({ sub: 'auto-event-manager', scope: 'events:read', exp }, secret)
+  const readOnly = mintToken(config, { scopes: ['events:read'] })
   t.equal((await create({ authorization: `Bearer ${readOnly}` }, { title: 'x' })).status, 403, 'scope')
   t.equal((await create({ authorization: `Bearer ${token}` }, { title: 'x' })).status, 400, 'body')
 
