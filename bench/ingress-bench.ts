@@ -15,8 +15,8 @@ import autocannon from 'autocannon'
  * `GET /v1/events?updatedSince=…` (a poll after a quiet spell: one event changed since). Each route's
  * baseline is a bare Fastify hello-world served from the API's own `node_modules`, measured in slices that
  * alternate with the route's. Beside req/s, the CPU time per request of the API, PostgreSQL and Redis
- * (Linux /proc). The API logs at `info` (request logging on, as an operator keeps it) to /dev/null; the
- * rate limit is on, with a ceiling above the load (its Redis check is paid).
+ * (Linux /proc). The API logs at `info` (request logging on, as an operator keeps it; BENCH_INGRESS_LOG_LEVEL
+ * changes it) to /dev/null; the rate limit is on, with a ceiling above the load (its Redis check is paid).
  */
 const SECONDS = Number(process.env.BENCH_INGRESS_SECONDS ?? 8)
 const WARM_UP_SECONDS = 2
@@ -28,10 +28,14 @@ const CONNECTIONS = 50
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 // BENCH_INGRESS_CPU_PROF=<dir> runs the API under `node --cpu-prof` (profile written there on exit)
 const CPU_PROF_DIR = process.env.BENCH_INGRESS_CPU_PROF
-// BENCH_INGRESS_ONLY=create|prototype|status|list measures that one route alone (a profile of its path), prints its
-// line and writes no JSON
+// BENCH_INGRESS_ONLY=create|prototype|status|list|healthz measures that one route alone (a profile of its path),
+// prints its line and writes no JSON; `healthz` is the floor every answer pays (hooks, request log, metrics,
+// headers) without the token, the rate limit or the store, and is measured only alone
 const ONLY = process.env.BENCH_INGRESS_ONLY
 const measures = (phase: 'create' | 'prototype' | 'status' | 'list') => ONLY === undefined || ONLY === phase
+// The API's LOG_LEVEL: the goals are measured at `info` (request logging on, as an operator keeps it);
+// BENCH_INGRESS_LOG_LEVEL=warn shows what the request log line costs
+const LOG_LEVEL = process.env.BENCH_INGRESS_LOG_LEVEL ?? 'info'
 
 /**
  * CPU time (µs) spent per answered request by the server under test, PostgreSQL, Redis and the load
@@ -241,7 +245,7 @@ export async function runIngressBench(): Promise<void> {
 
     const service = await startService(
       { teardown: (fn) => teardowns.push(fn) },
-      { LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '100000000', RECONCILE_AFTER_MS: '15000' },
+      { LOG_LEVEL, RATE_LIMIT_PER_MINUTE: '100000000', RECONCILE_AFTER_MS: '15000' },
     )
     const api = await spawnServer(
       [
@@ -267,7 +271,7 @@ export async function runIngressBench(): Promise<void> {
     }
     const alone = (name: string, pair: Paired) =>
       console.log(
-        `${name}: ${Math.round(pair.figure.requestsPerSecond)} req/s, ${ratio(pair).toFixed(3)} × hello-world (${Math.round(pair.baseline.requestsPerSecond)} req/s), p50 ${pair.figure.p50Ms} ms, p99 ${pair.figure.p99Ms} ms, non-2xx ${pair.figure.non2xx}, CPU per request: server ${pair.figure.cpuPerRequest?.serverUs} µs, PostgreSQL ${pair.figure.cpuPerRequest?.postgresUs} µs, Redis ${pair.figure.cpuPerRequest?.redisUs} µs, load generator ${pair.figure.cpuPerRequest?.loadUs} µs (hello-world's server ${pair.baseline.cpuPerRequest?.serverUs} µs, its load generator ${pair.baseline.cpuPerRequest?.loadUs} µs) (BENCH_INGRESS_ONLY=${ONLY}: nothing else measured or written)`,
+        `${name}: ${Math.round(pair.figure.requestsPerSecond)} req/s, ${ratio(pair).toFixed(3)} × hello-world (${Math.round(pair.baseline.requestsPerSecond)} req/s), p50 ${pair.figure.p50Ms} ms, p99 ${pair.figure.p99Ms} ms, non-2xx ${pair.figure.non2xx}, CPU per request: server ${pair.figure.cpuPerRequest?.serverUs} µs, PostgreSQL ${pair.figure.cpuPerRequest?.postgresUs} µs, Redis ${pair.figure.cpuPerRequest?.redisUs} µs, load generator ${pair.figure.cpuPerRequest?.loadUs} µs (hello-world's server ${pair.baseline.cpuPerRequest?.serverUs} µs, its load generator ${pair.baseline.cpuPerRequest?.loadUs} µs) (API LOG_LEVEL=${LOG_LEVEL}; BENCH_INGRESS_ONLY=${ONLY}: nothing else measured or written)`,
       )
     let creates: Paired | null = null
     if (measures('create')) creates = await paired(create, api.pid, baseline)
@@ -294,6 +298,9 @@ export async function runIngressBench(): Promise<void> {
       }
     }
     if (ONLY === 'prototype' && prototype) return alone('prototype POST /v1/events', prototype)
+    if (ONLY === 'healthz') {
+      return alone('GET /healthz', await paired({ url: `${service.baseUrl}/healthz` }, api.pid, baseline))
+    }
 
     // The worker starts after the creates were measured (the API alone is under test), drains them and places
     // the event whose status is polled; it stops before the reads, which are measured against the API alone
@@ -323,7 +330,7 @@ export async function runIngressBench(): Promise<void> {
     if (ONLY === 'status') return alone('GET /v1/events/{id}/status', await paired(status, api.pid, baseline))
     if (ONLY === 'list') return alone('GET /v1/events?updatedSince=…', await paired(list, api.pid, baseline))
     if (!creates || !prototype)
-      throw new Error(`BENCH_INGRESS_ONLY=${ONLY}: create, prototype, status or list`)
+      throw new Error(`BENCH_INGRESS_ONLY=${ONLY}: create, prototype, status, list or healthz`)
     const statuses = await paired(status, api.pid, baseline)
     const lists = await paired(list, api.pid, baseline)
 
@@ -339,6 +346,7 @@ export async function runIngressBench(): Promise<void> {
         connections: CONNECTIONS,
         pipelining: 1,
         seconds: SECONDS,
+        apiLogLevel: LOG_LEVEL,
         slices: SLICES,
         loadavgBefore: loadBefore,
         loadavgAfter: loadAfter,
@@ -368,7 +376,7 @@ export async function runIngressBench(): Promise<void> {
       goal,
     })
     console.log(
-      `ingress: autocannon -c ${CONNECTIONS} -p 1, ${SECONDS} s per route in ${SLICES} slices alternating with hello-world; load average ${loadBefore[0]?.toFixed(1)} before, ${loadAfter[0]?.toFixed(1)} after; hello-world's own CPU ${statuses.baseline.cpuPerRequest?.serverUs} µs/req, its autocannon's ${statuses.baseline.cpuPerRequest?.loadUs} µs/req`,
+      `ingress: autocannon -c ${CONNECTIONS} -p 1, ${SECONDS} s per route in ${SLICES} slices alternating with hello-world; the API logs at ${LOG_LEVEL}; load average ${loadBefore[0]?.toFixed(1)} before, ${loadAfter[0]?.toFixed(1)} after; hello-world's own CPU ${statuses.baseline.cpuPerRequest?.serverUs} µs/req, its autocannon's ${statuses.baseline.cpuPerRequest?.loadUs} µs/req`,
     )
     console.table({
       'POST /v1/events (auto, Idempotency-Key)': row(creates, '≥ 0.10, p99 < 50 ms, 0 non-2xx'),
