@@ -5,6 +5,7 @@ import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { configSchema } from '@scheduler/config'
 import { startService, waitUntil } from '@scheduler/test-helpers/service'
 import autocannon from 'autocannon'
 
@@ -28,14 +29,35 @@ const CONNECTIONS = 50
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 // BENCH_INGRESS_CPU_PROF=<dir> runs the API under `node --cpu-prof` (profile written there on exit)
 const CPU_PROF_DIR = process.env.BENCH_INGRESS_CPU_PROF
-// BENCH_INGRESS_ONLY=create|prototype|status|list|healthz measures that one route alone (a profile of its path),
-// prints its line and writes no JSON; `healthz` is the floor every answer pays (hooks, request log, metrics,
-// headers) without the token, the rate limit or the store, and is measured only alone
-const ONLY = process.env.BENCH_INGRESS_ONLY
-const measures = (phase: 'create' | 'prototype' | 'status' | 'list') => ONLY === undefined || ONLY === phase
-// The API's LOG_LEVEL: the goals are measured at `info` (request logging on, as an operator keeps it);
-// BENCH_INGRESS_LOG_LEVEL=warn shows what the request log line costs
-const LOG_LEVEL = process.env.BENCH_INGRESS_LOG_LEVEL ?? 'info'
+const ROUTES = ['create', 'prototype', 'status', 'list', 'healthz'] as const
+type Route = (typeof ROUTES)[number]
+const LOG_LEVELS: readonly string[] = configSchema.properties.LOG_LEVEL.anyOf.map((level) => level.const)
+
+/**
+ * The bench's selection, checked before anything starts. BENCH_INGRESS_ONLY=create|prototype|status|list|healthz
+ * measures that one route alone (a profile of its path), prints its line and writes no JSON; `healthz` is the
+ * floor every answer pays (hooks, request log, metrics, headers) without the token, the rate limit or the
+ * store, and is measured only alone. BENCH_INGRESS_LOG_LEVEL is the API's LOG_LEVEL (`info` when unset or
+ * empty): the goals are measured at `info` (request logging on, as an operator keeps it), so another level
+ * (`warn` shows what the request line costs) goes with one route only. Throws an Error naming the setting for
+ * an unknown route or level, or another level on a whole run.
+ */
+export function ingressSelection(env: NodeJS.ProcessEnv): { only: Route | undefined; logLevel: string } {
+  const only = env.BENCH_INGRESS_ONLY || undefined
+  if (only !== undefined && !(ROUTES as readonly string[]).includes(only)) {
+    throw new Error(`unknown BENCH_INGRESS_ONLY=${only}; expected one of ${ROUTES.join(', ')}`)
+  }
+  const logLevel = env.BENCH_INGRESS_LOG_LEVEL || 'info'
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new Error(`unknown BENCH_INGRESS_LOG_LEVEL=${logLevel}; expected one of ${LOG_LEVELS.join(', ')}`)
+  }
+  if (logLevel !== 'info' && only === undefined) {
+    throw new Error(
+      `the goals are measured at LOG_LEVEL=info: BENCH_INGRESS_LOG_LEVEL=${logLevel} goes with BENCH_INGRESS_ONLY=<route>`,
+    )
+  }
+  return { only: only as Route | undefined, logLevel }
+}
 
 /**
  * CPU time (µs) spent per answered request by the server under test, PostgreSQL, Redis and the load
@@ -234,6 +256,8 @@ function ratio({ figure, baseline }: Paired): number {
 }
 
 export async function runIngressBench(): Promise<void> {
+  const { only: ONLY, logLevel: LOG_LEVEL } = ingressSelection(process.env)
+  const measures = (route: Route) => ONLY === undefined || ONLY === route
   const loadBefore = loadavg()
   const teardowns: Array<() => unknown> = []
   const results: Record<string, unknown> = {}
@@ -329,8 +353,7 @@ export async function runIngressBench(): Promise<void> {
     }
     if (ONLY === 'status') return alone('GET /v1/events/{id}/status', await paired(status, api.pid, baseline))
     if (ONLY === 'list') return alone('GET /v1/events?updatedSince=…', await paired(list, api.pid, baseline))
-    if (!creates || !prototype)
-      throw new Error(`BENCH_INGRESS_ONLY=${ONLY}: create, prototype, status, list or healthz`)
+    if (!creates || !prototype) throw new Error('a whole run measures the creates and the prototype')
     const statuses = await paired(status, api.pid, baseline)
     const lists = await paired(list, api.pid, baseline)
 
