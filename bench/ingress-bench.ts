@@ -34,7 +34,7 @@ type Route = (typeof ROUTES)[number]
 const LOG_LEVELS: readonly string[] = configSchema.properties.LOG_LEVEL.anyOf.map((level) => level.const)
 
 /**
- * The bench's selection, checked before anything starts. BENCH_INGRESS_ONLY=create|prototype|status|list|healthz
+ * The bench's selection from the environment, checked before any bench starts (bench/run.ts). BENCH_INGRESS_ONLY=create|prototype|status|list|healthz
  * measures that one route alone (a profile of its path), prints its line and writes no JSON; `healthz` is the
  * floor every answer pays (hooks, request log, metrics, headers) without the token, the rate limit or the
  * store, and is measured only alone. BENCH_INGRESS_LOG_LEVEL is the API's LOG_LEVEL (`info` when unset or
@@ -42,7 +42,12 @@ const LOG_LEVELS: readonly string[] = configSchema.properties.LOG_LEVEL.anyOf.ma
  * (`warn` shows what the request line costs) goes with one route only. Throws an Error naming the setting for
  * an unknown route or level, or another level on a whole run.
  */
-export function ingressSelection(env: NodeJS.ProcessEnv): { only: Route | undefined; logLevel: string } {
+export interface IngressSelection {
+  only: Route | undefined
+  logLevel: string
+}
+
+export function ingressSelection(env: NodeJS.ProcessEnv): IngressSelection {
   const only = env.BENCH_INGRESS_ONLY || undefined
   if (only !== undefined && !(ROUTES as readonly string[]).includes(only)) {
     throw new Error(`unknown BENCH_INGRESS_ONLY=${only}; expected one of ${ROUTES.join(', ')}`)
@@ -255,8 +260,8 @@ function ratio({ figure, baseline }: Paired): number {
   return figure.requestsPerSecond / baseline.requestsPerSecond
 }
 
-export async function runIngressBench(): Promise<void> {
-  const { only: ONLY, logLevel: LOG_LEVEL } = ingressSelection(process.env)
+/** Runs the ingress bench for a selection made by `ingressSelection` (bench/run.ts checks it first). */
+export async function runIngressBench({ only: ONLY, logLevel: LOG_LEVEL }: IngressSelection): Promise<void> {
   const measures = (route: Route) => ONLY === undefined || ONLY === route
   const loadBefore = loadavg()
   const teardowns: Array<() => unknown> = []
