@@ -33,20 +33,22 @@ const ROUTES = ['create', 'prototype', 'status', 'list', 'healthz'] as const
 type Route = (typeof ROUTES)[number]
 const LOG_LEVELS: readonly string[] = configSchema.properties.LOG_LEVEL.anyOf.map((level) => level.const)
 
-/**
- * The bench's selection from the environment, checked before any bench starts (bench/run.ts). BENCH_INGRESS_ONLY=create|prototype|status|list|healthz
- * measures that one route alone (a profile of its path), prints its line and writes no JSON; `healthz` is the
- * floor every answer pays (hooks, request log, metrics, headers) without the token, the rate limit or the
- * store, and is measured only alone. BENCH_INGRESS_LOG_LEVEL is the API's LOG_LEVEL (`info` when unset or
- * empty): the goals are measured at `info` (request logging on, as an operator keeps it), so another level
- * (`warn` shows what the request line costs) goes with one route only. Throws an Error naming the setting for
- * an unknown route or level, or another level on a whole run.
- */
+/** The one route measured alone (undefined: a whole run) and the API's LOG_LEVEL. */
 export interface IngressSelection {
   only: Route | undefined
   logLevel: string
 }
 
+/**
+ * The bench's selection from the environment, checked before any bench starts (bench/run.ts).
+ * BENCH_INGRESS_ONLY=create|prototype|status|list|healthz measures that one route alone (a profile of its
+ * path), prints its line and writes no JSON; `healthz` is the floor every answer pays (hooks, request log,
+ * metrics, headers) without the token, the rate limit or the store, and is measured only alone.
+ * BENCH_INGRESS_LOG_LEVEL is the API's LOG_LEVEL (`info` when unset or empty): the goals are measured at
+ * `info` (request logging on, as an operator keeps it), so another level (`warn` shows what the request line
+ * costs) goes with one route only. Throws an Error naming the setting for an unknown route or level, or
+ * another level on a whole run.
+ */
 export function ingressSelection(env: NodeJS.ProcessEnv): IngressSelection {
   const only = env.BENCH_INGRESS_ONLY || undefined
   if (only !== undefined && !(ROUTES as readonly string[]).includes(only)) {
