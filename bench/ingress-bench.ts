@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
-import { loadavg } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { configSchema } from '@scheduler/config'
 import { startService, waitUntil } from '@scheduler/test-helpers/service'
@@ -15,8 +15,9 @@ import autocannon from 'autocannon'
  * `POST /v1/events` (auto events, an `Idempotency-Key` per request), `GET /v1/events/{id}/status` and
  * `GET /v1/events?updatedSince=…` (a poll after a quiet spell: one event changed since). Each route's
  * baseline is a bare Fastify hello-world served from the API's own `node_modules`, measured in slices that
- * alternate with the route's. Beside req/s, the CPU time per request of the API, PostgreSQL and Redis
- * (Linux /proc). The API logs at `info` (request logging on, as an operator keeps it; BENCH_INGRESS_LOG_LEVEL
+ * alternate with the route's. Beside req/s, the CPU time per request of the API, PostgreSQL, Redis and the
+ * load generator (Linux /proc), and the ratio the machine's cores could reach at those costs (its CPU
+ * ceiling, `cpuCeilingRatio`). The API logs at `info` (request logging on, as an operator keeps it; BENCH_INGRESS_LOG_LEVEL
  * changes it) to /dev/null; the rate limit is on, with a ceiling above the load (its Redis check is paid).
  */
 const SECONDS = Number(process.env.BENCH_INGRESS_SECONDS ?? 8)
@@ -26,6 +27,7 @@ const SLICES = Number(process.env.BENCH_INGRESS_SLICES ?? 4)
 // A worker drains the creates after they were measured (its drain time is reported); BENCH_INGRESS_WORKER=0: none
 const WITH_WORKER = process.env.BENCH_INGRESS_WORKER !== '0'
 const CONNECTIONS = 50
+const CORES = availableParallelism()
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 // BENCH_INGRESS_CPU_PROF=<dir> runs the API under `node --cpu-prof` (profile written there on exit)
 const CPU_PROF_DIR = process.env.BENCH_INGRESS_CPU_PROF
@@ -71,11 +73,30 @@ export function ingressSelection(env: NodeJS.ProcessEnv): IngressSelection {
  * generator (this process: autocannon, which shares the machine's two cores with the rest): the cost side of
  * a figure, steadier than req/s on a shared machine.
  */
-interface CpuPerRequest {
+export interface CpuPerRequest {
   serverUs: number
   postgresUs: number
   redisUs: number
   loadUs: number
+}
+
+/**
+ * The most a route could reach on `cores` cores at the CPU it costs per request: `cores` seconds of CPU a
+ * second divided by the CPU one request costs the server, PostgreSQL, Redis and the load generator
+ * together, as a ratio to the baseline's req/s. An upper bound at the measured costs (the kernel's own work
+ * on their behalf, other processes and idle time are not counted; a group commit may cost less a request
+ * at a higher rate): a route whose ceiling is below its goal cannot meet it on this machine without costing
+ * less somewhere. Null without CPU figures.
+ */
+export function cpuCeilingRatio(
+  cpu: CpuPerRequest | null,
+  baselineRequestsPerSecond: number,
+  cores: number,
+): number | null {
+  if (cpu === null || baselineRequestsPerSecond <= 0) return null
+  const perRequestUs = cpu.serverUs + cpu.postgresUs + cpu.redisUs + cpu.loadUs
+  if (perRequestUs <= 0) return null
+  return (cores * 1_000_000) / perRequestUs / baselineRequestsPerSecond
 }
 
 interface Figure {
@@ -262,6 +283,10 @@ function ratio({ figure, baseline }: Paired): number {
   return figure.requestsPerSecond / baseline.requestsPerSecond
 }
 
+function ceiling({ figure, baseline }: Paired): number | null {
+  return cpuCeilingRatio(figure.cpuPerRequest, baseline.requestsPerSecond, CORES)
+}
+
 /** Runs the ingress bench for a selection made by `ingressSelection` (bench/run.ts checks it first). */
 export async function runIngressBench({ only: ONLY, logLevel: LOG_LEVEL }: IngressSelection): Promise<void> {
   const measures = (route: Route) => ONLY === undefined || ONLY === route
@@ -302,7 +327,7 @@ export async function runIngressBench({ only: ONLY, logLevel: LOG_LEVEL }: Ingre
     }
     const alone = (name: string, pair: Paired) =>
       console.log(
-        `${name}: ${Math.round(pair.figure.requestsPerSecond)} req/s, ${ratio(pair).toFixed(3)} × hello-world (${Math.round(pair.baseline.requestsPerSecond)} req/s), p50 ${pair.figure.p50Ms} ms, p99 ${pair.figure.p99Ms} ms, non-2xx ${pair.figure.non2xx}, CPU per request: server ${pair.figure.cpuPerRequest?.serverUs} µs, PostgreSQL ${pair.figure.cpuPerRequest?.postgresUs} µs, Redis ${pair.figure.cpuPerRequest?.redisUs} µs, load generator ${pair.figure.cpuPerRequest?.loadUs} µs (hello-world's server ${pair.baseline.cpuPerRequest?.serverUs} µs, its load generator ${pair.baseline.cpuPerRequest?.loadUs} µs) (API LOG_LEVEL=${LOG_LEVEL}; BENCH_INGRESS_ONLY=${ONLY}: nothing else measured or written)`,
+        `${name}: ${Math.round(pair.figure.requestsPerSecond)} req/s, ${ratio(pair).toFixed(3)} × hello-world (${Math.round(pair.baseline.requestsPerSecond)} req/s), p50 ${pair.figure.p50Ms} ms, p99 ${pair.figure.p99Ms} ms, non-2xx ${pair.figure.non2xx}, CPU per request: server ${pair.figure.cpuPerRequest?.serverUs} µs, PostgreSQL ${pair.figure.cpuPerRequest?.postgresUs} µs, Redis ${pair.figure.cpuPerRequest?.redisUs} µs, load generator ${pair.figure.cpuPerRequest?.loadUs} µs (hello-world's server ${pair.baseline.cpuPerRequest?.serverUs} µs, its load generator ${pair.baseline.cpuPerRequest?.loadUs} µs), CPU ceiling ${ceiling(pair)?.toFixed(3)} × on ${CORES} cores (API LOG_LEVEL=${LOG_LEVEL}; BENCH_INGRESS_ONLY=${ONLY}: nothing else measured or written)`,
       )
     let creates: Paired | null = null
     if (measures('create')) creates = await paired(create, api.pid, baseline)
@@ -368,6 +393,7 @@ export async function runIngressBench({ only: ONLY, logLevel: LOG_LEVEL }: Ingre
     const entry = (pair: Paired, goal: string) => ({
       ...pair.figure,
       ratio: ratio(pair),
+      cpuCeilingRatio: ceiling(pair),
       goal,
       baseline: pair.baseline,
     })
@@ -376,6 +402,7 @@ export async function runIngressBench({ only: ONLY, logLevel: LOG_LEVEL }: Ingre
         connections: CONNECTIONS,
         pipelining: 1,
         seconds: SECONDS,
+        cores: CORES,
         apiLogLevel: LOG_LEVEL,
         slices: SLICES,
         loadavgBefore: loadBefore,
@@ -403,10 +430,11 @@ export async function runIngressBench({ only: ONLY, logLevel: LOG_LEVEL }: Ingre
       'PG µs/req': pair.figure.cpuPerRequest?.postgresUs,
       'Redis µs/req': pair.figure.cpuPerRequest?.redisUs,
       'autocannon µs/req': pair.figure.cpuPerRequest?.loadUs,
+      'CPU ceiling': ceiling(pair)?.toFixed(3),
       goal,
     })
     console.log(
-      `ingress: autocannon -c ${CONNECTIONS} -p 1, ${SECONDS} s per route in ${SLICES} slices alternating with hello-world; the API logs at ${LOG_LEVEL}; load average ${loadBefore[0]?.toFixed(1)} before, ${loadAfter[0]?.toFixed(1)} after; hello-world's own CPU ${statuses.baseline.cpuPerRequest?.serverUs} µs/req, its autocannon's ${statuses.baseline.cpuPerRequest?.loadUs} µs/req`,
+      `ingress: autocannon -c ${CONNECTIONS} -p 1, ${SECONDS} s per route in ${SLICES} slices alternating with hello-world; the API logs at ${LOG_LEVEL}; load average ${loadBefore[0]?.toFixed(1)} before, ${loadAfter[0]?.toFixed(1)} after; hello-world's own CPU ${statuses.baseline.cpuPerRequest?.serverUs} µs/req, its autocannon's ${statuses.baseline.cpuPerRequest?.loadUs} µs/req; CPU ceiling: the ratio ${CORES} cores could reach at the CPU a request costs (API + PG + Redis + autocannon)`,
     )
     console.table({
       'POST /v1/events (auto, Idempotency-Key)': row(creates, '≥ 0.10, p99 < 50 ms, 0 non-2xx'),
