@@ -17,8 +17,9 @@ import autocannon from 'autocannon'
  * baseline is a bare Fastify hello-world served from the API's own `node_modules`, measured in slices that
  * alternate with the route's. Beside req/s, the CPU time per request of the API, PostgreSQL, Redis and the
  * load generator (Linux /proc), and the ratio the machine's cores could reach at those costs (its CPU
- * ceiling, `cpuCeilingRatio`). The API logs at `info` (request logging on, as an operator keeps it; BENCH_INGRESS_LOG_LEVEL
- * changes it) to /dev/null; the rate limit is on, with a ceiling above the load (its Redis check is paid).
+ * ceiling, `cpuCeilingRatio`). The API logs at `info` (request logging on, as an operator keeps it;
+ * BENCH_INGRESS_LOG_LEVEL changes it) to /dev/null; the rate limit is on, with a ceiling above the load
+ * (its Redis check is paid).
  */
 const SECONDS = Number(process.env.BENCH_INGRESS_SECONDS ?? 8)
 const WARM_UP_SECONDS = 2
